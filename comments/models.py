@@ -1,0 +1,134 @@
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+from mptt.querysets import TreeQuerySet
+
+from posts.models import Post
+
+
+class CommentQuerySet(TreeQuerySet):
+    def public(self):
+        """Comments anyone may read and count: approved ones, not stand-ins."""
+        return self.filter(status=Comment.Status.APPROVED, placeholder=False)
+
+    def in_thread(self, *, own_pending_ids=()):
+        """Rows a thread is drawn from: public comments, removed ones and stand-ins (shown
+        as placeholders only when they hold up public replies), and the viewer's own
+        pending comments."""
+        condition = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
+        if own_pending_ids:
+            condition |= Q(status=Comment.Status.PENDING, pk__in=list(own_pending_ids))
+        return self.filter(condition)
+
+    def in_tree_order(self):
+        return self.order_by("tree_id", "lft")
+
+
+class Comment(MPTTModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
+    parent = TreeForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    author_name = models.CharField("name", max_length=100, default="Anonymous")
+    author_email = models.EmailField("email", blank=True)
+    author_url = models.URLField(
+        "website",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http:// or https:// address.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        help_text="Set when a member of the blog team wrote the comment.",
+    )
+    body = models.TextField(help_text="Plain text; blank lines separate paragraphs.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    placeholder = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Stands in for a comment missing from an imported page; never counted.",
+    )
+    import_ref = models.CharField(
+        max_length=500, unique=True, null=True, blank=True, editable=False
+    )
+
+    objects = TreeManager.from_queryset(CommentQuerySet)()
+
+    class MPTTMeta:
+        order_insertion_by = []
+
+    class Meta:
+        ordering = ["tree_id", "lft"]
+        indexes = [
+            models.Index(fields=["post", "tree_id", "lft"], name="comment_thread"),
+            models.Index(fields=["post", "status"], name="comment_post_status"),
+            models.Index(fields=["status", "-created_at"], name="comment_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "spam", "removed"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="comment_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name}: {self.excerpt}"
+
+    @property
+    def excerpt(self):
+        text = " ".join(self.body.split())
+        return text if len(text) <= 80 else f"{text[:79]}…"
+
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+
+class CommentEvent(models.Model):
+    """One entry of a comment's audit trail: who did what, and what it was before."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        IMPORTED = "imported", "Imported"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Marked as spam"
+        REMOVED = "removed", "Removed"
+        RESTORED = "restored", "Restored"
+        EDITED = "edited", "Edited"
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_before = models.CharField(max_length=10, blank=True)
+    status_after = models.CharField(max_length=10, blank=True)
+    body_before = models.TextField(blank=True)
+    body_after = models.TextField(blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["comment", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.comment_id}"

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.utils import timezone
+
+from posts.models import Author, OriginalURL, Post, RelatedEntry
+
+
+class RelatedEntryInline(admin.TabularInline):
+    model = RelatedEntry
+    extra = 0
+
+
+class OriginalURLInline(admin.TabularInline):
+    model = OriginalURL
+    extra = 0
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("title", "author", "status", "published_at", "comments_open")
+    list_filter = ("status", "comments_open", "author", "tags", "published_at")
+    search_fields = ("title", "lede", "body")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "published_at"
+    list_select_related = ("author",)
+    inlines = [RelatedEntryInline, OriginalURLInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["title", "slug", "author", "lede", "body", "coi", "postscript", "tags"]},
+        ),
+        ("Publishing", {"fields": ["status", "published_at", "comments_open"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "user")
+    search_fields = ("name", "bio")
+    prepopulated_fields = {"slug": ("name",)}

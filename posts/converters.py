@@ -1,0 +1,20 @@
+"""Path converters for WordPress-style permalinks: /2014/02/08/slug/."""
+
+
+class FixedDigits:
+    width = 2
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return f"{int(value):0{self.width}d}"
+
+
+class Year(FixedDigits):
+    regex = "[0-9]{4}"
+    width = 4
+
+
+class TwoDigits(FixedDigits):
+    regex = "[0-9]{2}"

@@ -1,0 +1,134 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    bio = models.TextField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_comment_count(self):
+        from comments.models import Comment
+
+        counts = (
+            Comment.objects.public()
+            .filter(post=OuterRef("pk"))
+            .order_by()
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(comment_count=Coalesce(Subquery(counts), 0))
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
+    lede = models.TextField(blank=True, help_text="The standfirst shown under the title.")
+    body = models.TextField(blank=True, help_text="HTML; sanitised when shown.")
+    coi = models.CharField(
+        "conflict of interest", max_length=500, blank=True, help_text='Shown as "CoI: …".'
+    )
+    postscript = models.TextField(blank=True, help_text="HTML shown after the CoI line.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    comments_open = models.BooleanField(default=True)
+    # Stable identity of an imported post (its source URL), so re-imports update in place.
+    import_ref = models.CharField(
+        max_length=500, unique=True, null=True, blank=True, editable=False
+    )
+
+    tags = TaggableManager(blank=True)
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+        indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published"]), name="post_status_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        published = timezone.localtime(self.published_at)
+        return reverse(
+            "posts:detail",
+            kwargs={
+                "year": published.year,
+                "month": published.month,
+                "day": published.day,
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+
+class OriginalURL(models.Model):
+    """An address the post had on an earlier platform."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="original_urls")
+    url = models.URLField(max_length=500, unique=True)
+
+    class Meta:
+        verbose_name = "original URL"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class RelatedEntry(models.Model):
+    """One line of the hand-written "Other relevant posts of interest" block."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="related_entries")
+    position = models.PositiveSmallIntegerField()
+    published_on = models.DateField(null=True, blank=True)
+    text = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "other relevant post"
+        ordering = ["post", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="related_entry_position")
+        ]
+
+    def __str__(self):
+        return self.text[:80]
