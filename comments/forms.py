@@ -5,6 +5,11 @@ from django.core.validators import URLValidator
 from comments.models import Comment
 
 
+class WebAddressField(forms.URLField):
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": "Enter an http:// or https:// address."}
+
+
 class CommentForm(forms.Form):
     author_name = forms.CharField(
         label="Name",
@@ -19,14 +24,11 @@ class CommentForm(forms.Form):
         help_text="Never published.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    author_url = forms.URLField(
+    author_url = WebAddressField(
         label="Website",
         required=False,
         max_length=500,
         assume_scheme="https",
-        validators=[
-            URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
-        ],
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     body = forms.CharField(

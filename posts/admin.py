@@ -1,17 +1,22 @@
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 
 from posts.models import Author, OriginalURL, Post, RelatedEntry
+
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class RelatedEntryInline(admin.TabularInline):
     model = RelatedEntry
     extra = 0
+    formfield_overrides = HTTPS_URLS
 
 
 class OriginalURLInline(admin.TabularInline):
     model = OriginalURL
     extra = 0
+    formfield_overrides = HTTPS_URLS
 
 
 @admin.register(Post)

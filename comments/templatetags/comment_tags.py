@@ -1,8 +1,13 @@
+import re
+
 from django import template
-from django.utils.html import Urlizer, linebreaks
+from django.utils.html import Urlizer, escape, linebreaks
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# What Urlizer would turn into a link: a scheme, "www.", a bare domain it knows, an email.
+MAY_HOLD_A_LINK = re.compile(r"https?://|www\.|\.(?:com|edu|gov|int|mil|net|org)\b|@", re.I)
 
 
 class CommenterUrlizer(Urlizer):
@@ -16,5 +21,8 @@ urlize_commenter_text = CommenterUrlizer()
 @register.filter
 def comment_text(value: str) -> str:
     """A commenter's plain text as HTML: escaped, links made clickable, paragraphs kept."""
-    html = urlize_commenter_text(value, trim_url_limit=60, autoescape=True)
-    return mark_safe(linebreaks(html, autoescape=False))  # noqa: S308 -- urlize escaped it
+    if MAY_HOLD_A_LINK.search(value):
+        html = urlize_commenter_text(value, autoescape=True)
+    else:
+        html = escape(value)
+    return mark_safe(linebreaks(html, autoescape=False))  # noqa: S308 -- escaped above

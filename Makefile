@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+FIXTURE := fixtures/seed.json
+FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
+FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
+	taggit.tag taggit.taggeditem comments.comment
+
+.PHONY: install run test lint format fixtures clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_site
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Rebuild the seed fixture from the captured pages, through the importer.
+fixtures: install
+	rm -f $(FIXTURE_DB)
+	DATABASE_URL=sqlite:///$(FIXTURE_DB) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(FIXTURE_DB) $(PY) manage.py import_pages
+	DATABASE_URL=sqlite:///$(FIXTURE_DB) $(PY) manage.py dumpdata $(FIXTURE_MODELS) \
+		--natural-foreign --indent 2 -o $(FIXTURE)
+	rm -f $(FIXTURE_DB)*
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

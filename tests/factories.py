@@ -1,0 +1,113 @@
+"""Small builders for test data; each returns saved objects with sensible defaults."""
+
+import datetime
+import itertools
+import random
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from comments.bulk import NewComment, bulk_create_threads
+from comments.models import Comment
+from posts.models import Author, Post
+
+_sequence = itertools.count(1)
+
+
+def make_author(name=None, **fields) -> Author:
+    n = next(_sequence)
+    name = name or f"Author {n}"
+    return Author.objects.create(name=name, slug=f"author-{n}", **fields)
+
+
+def make_post(*, title=None, tags=(), author=None, **fields) -> Post:
+    n = next(_sequence)
+    defaults = {
+        "title": title or f"Post number {n}",
+        "slug": f"post-number-{n}",
+        "author": author or make_author(),
+        "body": f"<p>Body of post {n}.</p>",
+        "lede": f"Lede of post {n}.",
+        "status": Post.Status.PUBLISHED,
+        "published_at": timezone.now() - datetime.timedelta(days=1),
+    }
+    post = Post.objects.create(**{**defaults, **fields})
+    if tags:
+        post.tags.set(list(tags))
+    return post
+
+
+def make_comment(post, *, parent=None, status=Comment.Status.APPROVED, **fields) -> Comment:
+    n = next(_sequence)
+    defaults = {"author_name": f"Reader {n}", "body": f"Comment number {n}."}
+    comment = Comment(post=post, parent=parent, status=status, **{**defaults, **fields})
+    comment.save()
+    return comment
+
+
+def make_staff(username="moderator", *, superuser=False, **fields):
+    User = get_user_model()
+    maker = User.objects.create_superuser if superuser else User.objects.create_user
+    return maker(username=username, password="unused-test-password", is_staff=True, **fields)
+
+
+def make_thread(
+    post, count: int, *, seed: int = 1, top_level_share=0.3, max_depth=8, body_size=(300, 600)
+):
+    """A realistic thread: ~30% top-level, replies to random earlier comments."""
+    rng = random.Random(seed)
+    items: list[NewComment] = []
+    depths: list[int] = []
+    start = timezone.now() - datetime.timedelta(days=30)
+    for index in range(count):
+        candidates = [i for i in range(max(0, index - 200), index) if depths[i] < max_depth]
+        parent = None
+        if index and candidates and rng.random() > top_level_share:
+            parent = rng.choice(candidates)
+        depths.append(0 if parent is None else depths[parent] + 1)
+        words = rng.randint(*body_size) // 6
+        body = " ".join(rng.choice(WORDS) for _ in range(words))
+        items.append(
+            NewComment(
+                fields={
+                    "author_name": f"Reader {index % 97}",
+                    "author_email": f"reader{index % 97}@example.org",
+                    "body": body,
+                    "status": Comment.Status.APPROVED,
+                    "created_at": start + datetime.timedelta(minutes=index),
+                },
+                parent=parent,
+            )
+        )
+    return bulk_create_threads(post, items)
+
+
+WORDS = [
+    "alemtuzumab",
+    "relapse",
+    "MRI",
+    "lesion",
+    "neurologist",
+    "trial",
+    "disability",
+    "treatment",
+    "immune",
+    "ocrelizumab",
+    "cladribine",
+    "risk",
+    "benefit",
+    "evidence",
+    "patients",
+    "data",
+    "years",
+    "study",
+    "EDSS",
+    "NEDA",
+    "question",
+    "thanks",
+    "agree",
+    "think",
+    "really",
+    "early",
+    "effective",
+]
