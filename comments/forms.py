@@ -1,13 +1,26 @@
+import time
+
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.validators import URLValidator
 
 from comments.models import Comment
+
+TIMESTAMP_SALT = "comments.form-timestamp"
+HONEYPOT_MESSAGE = (
+    "Your comment was not posted: a field that people cannot see was filled in, which "
+    "robots do. If you are not a robot, please reload the page and try again."
+)
 
 
 class WebAddressField(forms.URLField):
     default_validators = [URLValidator(schemes=["http", "https"])]
     default_error_messages = {"invalid": "Enter an http:// or https:// address."}
+
+
+def form_timestamp(post) -> str:
+    return signing.dumps({"post": post.pk, "at": time.time()}, salt=TIMESTAMP_SALT)
 
 
 class CommentForm(forms.Form):
@@ -38,11 +51,28 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
         error_messages={"required": "Please type a comment."},
     )
+    notify_replies = forms.BooleanField(label="Email me when someone replies", required=False)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    ts = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The honeypot: hidden from people by the template, irresistible to form-filling bots.
+    phone = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, post=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.post = post
+        if not self.is_bound:
+            self.initial.setdefault("ts", form_timestamp(post))
+        if settings.COMMENTS_REQUIRE_NAME_EMAIL:
+            self.fields["author_name"].required = True
+            self.fields["author_name"].help_text = ""
+            self.fields["author_email"].required = True
+
+    def visible_reader_fields(self):
+        return [self[name] for name in ("author_name", "author_email", "author_url", "body")]
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")
@@ -54,3 +84,40 @@ class CommentForm(forms.Form):
                 "The comment you are replying to is not available; reply to the post instead."
             )
         return parent
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("phone"):
+            raise forms.ValidationError(HONEYPOT_MESSAGE, code="honeypot")
+        self.check_timestamp(cleaned.get("ts", ""))
+        if cleaned.get("notify_replies") and not cleaned.get("author_email"):
+            self.add_error("author_email", "Give your email address to be told of replies.")
+        return cleaned
+
+    def check_timestamp(self, token: str) -> None:
+        try:
+            stamp = signing.loads(
+                token, salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE
+            )
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                "This form was loaded too long ago. Your text is kept below: please post it again.",
+                code="stale",
+            ) from None
+        except signing.BadSignature:
+            stamp = None
+        if not isinstance(stamp, dict) or stamp.get("post") != getattr(self.post, "pk", None):
+            raise forms.ValidationError(
+                "This form could not be verified. Your text is kept below: please post it again.",
+                code="forged",
+            )
+        if time.time() - stamp.get("at", 0) < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+            raise forms.ValidationError(
+                "That was very quick. Please check your comment and post it again.",
+                code="too_fast",
+            )
+
+    def refresh_timestamp(self) -> None:
+        """Give a re-displayed form a new timestamp so it can be sent again."""
+        self.data = self.data.copy()
+        self.data["ts"] = form_timestamp(self.post)

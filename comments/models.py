@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -23,6 +24,13 @@ class CommentQuerySet(TreeQuerySet):
         if own_pending_ids:
             condition |= Q(status=Comment.Status.PENDING, pk__in=list(own_pending_ids))
         return self.filter(condition)
+
+    def by_author_email(self, email: str):
+        return self.filter(author_email__iexact=email) if email else self.none()
+
+    def known_author(self, email: str) -> bool:
+        """Whether this email already has an approved comment."""
+        return self.by_author_email(email).filter(status=Comment.Status.APPROVED).exists()
 
     def in_tree_order(self):
         return self.order_by("tree_id", "lft")
@@ -60,6 +68,18 @@ class Comment(MPTTModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    moderation_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why the comment was held or marked as spam."
+    )
+    notify_replies = models.BooleanField(
+        "notify of replies", default=False, help_text="Email the author when a reply is approved."
+    )
+    parent_notified = models.BooleanField(
+        default=False, editable=False, help_text="The parent's author was told of this reply."
+    )
+    edited_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last edit by a moderator."
+    )
     placeholder = models.BooleanField(
         default=False,
         editable=False,
@@ -80,6 +100,8 @@ class Comment(MPTTModel):
             models.Index(fields=["post", "tree_id", "lft"], name="comment_thread"),
             models.Index(fields=["post", "status"], name="comment_post_status"),
             models.Index(fields=["status", "-created_at"], name="comment_status_created"),
+            # Matches author_email__iexact lookups (known authors, privacy commands).
+            models.Index(Upper("author_email"), "status", name="comment_email_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -114,6 +136,7 @@ class CommentEvent(models.Model):
         REMOVED = "removed", "Removed"
         RESTORED = "restored", "Restored"
         EDITED = "edited", "Edited"
+        ERASED = "erased", "Personal data erased"
 
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

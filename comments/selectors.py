@@ -6,6 +6,7 @@ from django.conf import settings
 
 from comments.forms import CommentForm
 from comments.models import Comment
+from comments.moderation import closed_reason
 from comments.pending import pending_ids
 
 
@@ -88,7 +89,10 @@ def discussion_for(request, post, *, form: CommentForm | None = None) -> dict:
         form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})
     else:
         reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+    reason = closed_reason(post)
     return {
+        "comments_open": reason is None,
+        "comments_closed_reason": reason,
         "thread": thread,
         "comment_count": Comment.objects.public().filter(post=post).count(),
         "comment_form": form,

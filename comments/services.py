@@ -1,22 +1,31 @@
 """Every write to comments goes through here: the public form, the admin and the commands.
 
+Each function is one transaction; emails are queued with ``transaction.on_commit`` so a
+rolled-back write never mails anyone and a failing mail server never loses a comment.
+
 django-mptt computes a new root's tree_id as MAX(tree_id) + 1 and shifts lft/rght inside
 a tree before inserting a reply, both read-then-write; concurrent writers would corrupt
-the tree (django-mptt issues #236 and #555). Each write therefore holds a lock for the
+the tree (django-mptt issues #236 and #555). Each insert therefore holds a lock for the
 tree it touches until its transaction commits: on PostgreSQL a transaction-scoped
 advisory lock (one key for allocating new trees, one per tree_id), on SQLite the database
 write lock taken at BEGIN IMMEDIATE (see settings).
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
+from comments import notifications
 from comments.models import Comment, CommentEvent
+from comments.moderation import closed_reason, moderation_verdict, validate_content
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
 NEW_TREE = 0  # second key used while allocating a tree_id for a new top-level comment
 
 Status = Comment.Status
+Action = CommentEvent.Action
 
 
 def lock_comment_tree(tree_id: int | None) -> None:
@@ -50,10 +59,24 @@ def validate_reply_target(*, post, parent: Comment | None) -> None:
 
 
 def validate_post_accepts_comments(post) -> None:
-    if not post.is_published:
-        raise ValidationError("This post does not accept comments.", code="closed")
-    if not post.comments_open:
-        raise ValidationError("Comments are closed on this post.", code="closed")
+    reason = closed_reason(post)
+    if reason:
+        raise ValidationError(reason, code="closed")
+
+
+def validate_not_duplicate(*, post, body: str, author_name: str, author_email: str, ip_address):
+    """Refuse the same words twice on one post from the same person, as WordPress does.
+
+    The same person is the same email, or, without one, the same name from the same IP
+    (two anonymous readers may well both write "Thank you").
+    """
+    same_words = Comment.objects.filter(post=post, body=body)
+    if author_email:
+        same_person = same_words.by_author_email(author_email)
+    else:
+        same_person = same_words.filter(author_name=author_name, ip_address=ip_address)
+    if same_person.exists():
+        raise ValidationError("You’ve already said that!", code="duplicate")
 
 
 def comment_create(
@@ -66,26 +89,47 @@ def comment_create(
     parent: Comment | None = None,
     user=None,
     ip_address: str | None = None,
+    notify_replies: bool = False,
 ) -> Comment:
-    """Post a comment or a reply from the public form (or a staff member)."""
+    """Post a comment or a reply; the moderation policy decides whether it is published."""
+    author_name = author_name.strip() or default_author_name(user)
     validate_post_accepts_comments(post)
     validate_reply_target(post=post, parent=parent)
+    validate_content(author_name=author_name, author_email=author_email, body=body)
+    validate_not_duplicate(
+        post=post,
+        body=body,
+        author_name=author_name,
+        author_email=author_email,
+        ip_address=ip_address,
+    )
+    verdict = moderation_verdict(
+        author_name=author_name,
+        author_email=author_email,
+        author_url=author_url,
+        body=body,
+        ip_address=ip_address,
+        user=user,
+    )
     is_team = bool(user and user.is_staff)
     comment = Comment(
         post=post,
         parent=parent,
         body=body,
-        author_name=author_name.strip() or default_author_name(user),
+        author_name=author_name,
         author_email=author_email,
         author_url=author_url,
         user=user if is_team else None,
         ip_address=ip_address,
-        status=Status.APPROVED if is_team else Status.PENDING,
+        status=verdict.status,
+        moderation_reason="" if verdict.status == Status.APPROVED else verdict.reason,
+        notify_replies=notify_replies and bool(author_email),
     )
     comment.full_clean(exclude=["parent", "post", "user", "lft", "rght", "tree_id", "level"])
     with transaction.atomic():
         insert_comment(comment)
-        record_event(comment, CommentEvent.Action.CREATED, actor=user, status_before="")
+        record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
+        after_status_change(comment)
     return comment
 
 
@@ -96,28 +140,65 @@ def default_author_name(user) -> str:
 
 
 STATUS_ACTIONS = {
-    Status.APPROVED: CommentEvent.Action.APPROVED,
-    Status.SPAM: CommentEvent.Action.SPAM,
-    Status.REMOVED: CommentEvent.Action.REMOVED,
-    Status.PENDING: CommentEvent.Action.RESTORED,
+    Status.APPROVED: Action.APPROVED,
+    Status.SPAM: Action.SPAM,
+    Status.REMOVED: Action.REMOVED,
+    Status.PENDING: Action.RESTORED,
 }
 
 
 def comment_set_status(*, comment: Comment, status: str, actor=None, reason: str = "") -> bool:
-    """Move one comment to a new status, recording who did it. Returns False if unchanged."""
+    """Move one comment to a new status, recording who did it. Returns False if unchanged.
+
+    Approving a reply whose parent is still pending approves that parent too (and so on
+    up the thread): an approved reply is only readable under an approved parent, and the
+    moderator saw the parent's excerpt in the queue.
+    """
     if status not in Status.values:
         raise ValidationError(f"Unknown status {status!r}.", code="status")
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.status == status:
             return False
-        before = locked.status
-        Comment.objects.filter(pk=locked.pk).update(status=status)
-        comment.status = status
-        record_event(
-            comment, STATUS_ACTIONS[status], actor=actor, status_before=before, reason=reason
-        )
+        if status == Status.APPROVED:
+            approve_pending_ancestors(locked, actor=actor)
+        change_status(locked, status, actor=actor, reason=reason, action=STATUS_ACTIONS[status])
+    comment.status = locked.status
     return True
+
+
+def approve_pending_ancestors(comment: Comment, *, actor) -> None:
+    ancestors = comment.get_ancestors().select_for_update().filter(status=Status.PENDING)
+    for ancestor in ancestors:
+        change_status(
+            ancestor,
+            Status.APPROVED,
+            actor=actor,
+            reason=f"approved with its reply #{comment.pk}",
+            action=Action.APPROVED,
+        )
+
+
+def change_status(comment: Comment, status: str, *, actor, reason: str, action: str) -> None:
+    before = comment.status
+    comment.status = status
+    if status == Status.APPROVED:
+        comment.moderation_reason = ""
+    elif reason:
+        comment.moderation_reason = reason[:200]
+    Comment.objects.filter(pk=comment.pk).update(
+        status=status, moderation_reason=comment.moderation_reason
+    )
+    record_event(comment, action, actor=actor, status_before=before, reason=reason)
+    after_status_change(comment)
+
+
+def after_status_change(comment: Comment) -> None:
+    """Queue the emails a status implies, to go out once the transaction commits."""
+    if comment.status == Status.PENDING:
+        transaction.on_commit(partial(notifications.notify_moderators, comment.pk))
+    elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
+        transaction.on_commit(partial(notifications.notify_parent_author, comment.pk))
 
 
 def comments_set_status(*, comments, status: str, actor=None) -> int:
@@ -128,6 +209,31 @@ def comments_set_status(*, comments, status: str, actor=None) -> int:
         )
 
 
+def status_before_binning(comment: Comment) -> str:
+    """The status a spam or removed comment had before it was put there."""
+    event = (
+        comment.events.filter(status_after=comment.status)
+        .exclude(status_before="")
+        .exclude(status_before=comment.status)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return event.status_before if event else Status.PENDING
+
+
+def comment_restore(*, comment: Comment, actor=None) -> bool:
+    """Take a comment out of spam or removed, back to the status it had before."""
+    if comment.status not in (Status.SPAM, Status.REMOVED):
+        return False
+    target = status_before_binning(comment)
+    return comment_set_status(comment=comment, status=target, actor=actor, reason="restored")
+
+
+def comments_restore(*, comments, actor=None) -> int:
+    with transaction.atomic():
+        return sum(comment_restore(comment=comment, actor=actor) for comment in comments)
+
+
 def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
     """Change a comment's text, keeping the previous text in its audit trail."""
     if not body.strip():
@@ -136,12 +242,13 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.body == body:
             return False
-        Comment.objects.filter(pk=locked.pk).update(body=body)
-        comment.body = body
+        edited_at = timezone.now() if actor is not None else locked.edited_at
+        Comment.objects.filter(pk=locked.pk).update(body=body, edited_at=edited_at)
+        comment.body, comment.edited_at = body, edited_at
         CommentEvent.objects.create(
             comment=comment,
             actor=actor,
-            action=CommentEvent.Action.EDITED,
+            action=Action.EDITED,
             status_before=locked.status,
             status_after=locked.status,
             body_before=locked.body,
@@ -151,6 +258,51 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
     return True
 
 
+def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
+    """A moderator's reply from the admin: approves the parent if needed, then publishes."""
+    with transaction.atomic():
+        if parent.status != Status.APPROVED:
+            comment_set_status(comment=parent, status=Status.APPROVED, actor=user)
+            parent.refresh_from_db()
+        return comment_create(post=parent.post, parent=parent, body=body, user=user)
+
+
+def notifications_stop(*, comment: Comment) -> int:
+    """Stop reply emails to the author of ``comment``: every comment with that email."""
+    if comment.author_email:
+        targets = Comment.objects.by_author_email(comment.author_email)
+    else:
+        targets = Comment.objects.filter(pk=comment.pk)
+    return targets.filter(notify_replies=True).update(notify_replies=False)
+
+
+def notifications_resume(*, comment: Comment) -> None:
+    Comment.objects.filter(pk=comment.pk).update(notify_replies=bool(comment.author_email))
+
+
+def commenter_erase(*, email: str, actor=None) -> int:
+    """Erase one commenter's personal data, keeping their words so threads stay whole."""
+    with transaction.atomic():
+        comments = list(Comment.objects.by_author_email(email).select_for_update())
+        for comment in comments:
+            Comment.objects.filter(pk=comment.pk).update(
+                author_name="Anonymous",
+                author_email="",
+                author_url="",
+                ip_address=None,
+                notify_replies=False,
+            )
+            CommentEvent.objects.create(
+                comment=comment,
+                actor=actor,
+                action=Action.ERASED,
+                status_before=comment.status,
+                status_after=comment.status,
+                reason="personal data erased on request",
+            )
+    return len(comments)
+
+
 def record_event(comment: Comment, action: str, *, actor, status_before: str, reason: str = ""):
     return CommentEvent.objects.create(
         comment=comment,
@@ -158,8 +310,8 @@ def record_event(comment: Comment, action: str, *, actor, status_before: str, re
         action=action,
         status_before=status_before,
         status_after=comment.status,
-        body_after=comment.body if action in ("created", "imported") else "",
-        reason=reason,
+        body_after=comment.body if action in (Action.CREATED, Action.IMPORTED) else "",
+        reason=reason[:200],
     )
 
 
@@ -172,13 +324,13 @@ def comment_import(
     """Create or update an imported comment by its import reference.
 
     Returns the comment and "created", "updated" or "unchanged". An import keeps any
-    moderation done since: an existing comment's status is left alone.
+    moderation done since: an existing comment's status is left alone. No emails.
     """
     existing = Comment.objects.filter(import_ref=import_ref).first()
     if existing is None:
         comment = Comment(post=post, parent=parent, import_ref=import_ref, **fields)
         insert_comment(comment)
-        record_event(comment, CommentEvent.Action.IMPORTED, actor=None, status_before="")
+        record_event(comment, Action.IMPORTED, actor=None, status_before="")
         return comment, "created"
     if existing.post_id != post.pk or existing.parent_id != (parent.pk if parent else None):
         raise ValidationError(

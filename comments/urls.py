@@ -6,4 +6,6 @@ app_name = "comments"
 
 urlpatterns = [
     path("post/<int:post_id>/", views.comment_create, name="create"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("resubscribe/<str:token>/", views.resubscribe, name="resubscribe"),
 ]

@@ -1,19 +1,31 @@
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import services
+from comments import flood, notifications, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.pending import remember_pending
 from comments.selectors import discussion_for
 from posts.models import Post
 
+FLOOD_MESSAGE = (
+    "You are posting comments faster than this blog accepts. Nothing was saved; please "
+    "wait a minute and post your comment again."
+)
+
 
 @require_POST
 def comment_create(request, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
     form = CommentForm(request.POST, post=post)
+    ip_address = request.META.get("REMOTE_ADDR")
+    if flood.too_many_attempts(ip_address):
+        form.is_valid()
+        form.add_error(None, FLOOD_MESSAGE)
+        return show_form_again(request, post, form, status=429)
     if form.is_valid():
         try:
             comment = services.comment_create(
@@ -23,15 +35,48 @@ def comment_create(request, post_id):
                 author_email=form.cleaned_data["author_email"],
                 author_url=form.cleaned_data["author_url"],
                 parent=form.cleaned_data["parent"],
+                notify_replies=form.cleaned_data["notify_replies"],
                 user=request.user if request.user.is_authenticated else None,
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=ip_address,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            response = redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
-            if comment.status == Comment.Status.PENDING:
-                remember_pending(request, response, comment)
-            return response
+            return comment_posted(request, post, comment)
+    return show_form_again(request, post, form, status=400)
+
+
+def comment_posted(request, post, comment):
+    response = redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+    if comment.status == Comment.Status.PENDING:
+        remember_pending(request, response, comment)
+    elif comment.status == Comment.Status.SPAM:
+        # A spam verdict reads like any held comment to its author: no hint for spammers.
+        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+        response = redirect(f"{post.get_absolute_url()}#respond")
+    return response
+
+
+def show_form_again(request, post, form, *, status):
+    form.refresh_timestamp()
     context = {"post": post, "object": post, **discussion_for(request, post, form=form)}
-    return render(request, "posts/post_detail.html", context, status=400)
+    return render(request, "posts/post_detail.html", context, status=status)
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    comment = notifications.comment_from_unsubscribe_token(token)
+    if comment is None:
+        return render(request, "comments/unsubscribe_invalid.html", status=400)
+    services.notifications_stop(comment=comment)
+    return render(request, "comments/unsubscribed.html", {"comment": comment, "token": token})
+
+
+@require_POST
+def resubscribe(request, token):
+    comment = notifications.comment_from_unsubscribe_token(token)
+    if comment is None:
+        return render(request, "comments/unsubscribe_invalid.html", status=400)
+    services.notifications_resume(comment=comment)
+    return render(request, "comments/resubscribed.html", {"comment": comment})

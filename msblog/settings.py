@@ -192,6 +192,9 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msblog <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Messages ride in a signed cookie: showing one never needs a session or a query.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
 # Security. Production turns on everything `check --deploy` asks for.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -222,6 +225,28 @@ SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Multiple sclerosis research, clin
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
 TAGGIT_CASE_INSENSITIVE = True
 
+# Absolute address of the site, for links in emails.
+SITE_URL = os.environ.get(
+    "SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
+).rstrip("/")
+
+# Comment moderation policy; README.md "Moderating" describes each setting.
+# "all": hold every new comment; "known": publish authors (by email) with an earlier
+# approved comment, hold the rest; "none": publish unless a rule below holds it.
+COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "all")
+if COMMENTS_MODERATION not in ("all", "known", "none"):
+    raise ImproperlyConfigured("COMMENTS_MODERATION must be all, known or none")
+COMMENTS_HOLD_LINK_COUNT = int(os.environ.get("COMMENTS_HOLD_LINK_COUNT", "2"))
+COMMENTS_MODERATION_WORDS = env_list("COMMENTS_MODERATION_WORDS")
+COMMENTS_BLOCK_WORDS = env_list("COMMENTS_BLOCK_WORDS")
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
+COMMENTS_FLOOD_LIMIT = int(os.environ.get("COMMENTS_FLOOD_LIMIT", "5"))
+COMMENTS_FLOOD_WINDOW = int(os.environ.get("COMMENTS_FLOOD_WINDOW", "60"))
 COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "10000"))
+COMMENTS_REQUIRE_NAME_EMAIL = env_bool("COMMENTS_REQUIRE_NAME_EMAIL", False)
+COMMENTS_MIN_SUBMIT_SECONDS = float(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", "2"))
+COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(12 * 60 * 60)))
+COMMENTS_NOTIFY_MODERATORS = env_bool("COMMENTS_NOTIFY_MODERATORS", True)
+COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
 # Visual nesting stops growing past this depth; deeper replies still nest in the markup.
 COMMENTS_MAX_VISUAL_DEPTH = int(os.environ.get("COMMENTS_MAX_VISUAL_DEPTH", "5"))

@@ -111,3 +111,27 @@ WORDS = [
     "early",
     "effective",
 ]
+
+
+def signed_form_timestamp(post, *, seconds_ago: float = 60) -> str:
+    """The form's hidden timestamp, as if the page had been loaded ``seconds_ago``."""
+    import time
+
+    from django.core import signing
+
+    from comments.forms import TIMESTAMP_SALT
+
+    return signing.dumps({"post": post.pk, "at": time.time() - seconds_ago}, salt=TIMESTAMP_SALT)
+
+
+def comment_form_data(post, **fields) -> dict:
+    """A valid public comment form submission for ``post``, overridable field by field."""
+    data = {
+        "author_name": "Jane",
+        "author_email": "jane@example.org",
+        "author_url": "",
+        "body": "Hello there.",
+        "ts": signed_form_timestamp(post),
+        "phone": "",
+    }
+    return {**data, **fields}

@@ -19,27 +19,33 @@ def admin_client(client):
     return client
 
 
+def column(soup, name):
+    return [cell.get_text(" ", strip=True) for cell in soup.select(f"#result_list .field-{name}")]
+
+
 def test_comment_list_shows_moderation_columns(admin_client, page_soup):
-    """The list shows excerpt, post, author, status, depth and date."""
+    """The queue shows each comment's excerpt, post, status, depth and date, pending first."""
     post = make_post(title="A post about trials")
     parent = make_comment(post, body="Top level words.")
     make_comment(post, parent=parent, body="Reply words.", status="pending")
     soup = page_soup(admin_client.get(CHANGELIST))
     headers = [th.get_text(strip=True) for th in soup.select("#result_list thead th")]
-    assert headers[1:] == ["Excerpt", "Post", "Name", "Status", "Depth", "Created at"]
-    rows = [
-        [td.get_text(strip=True) for td in tr.select("td, th")]
-        for tr in soup.select("#result_list tbody tr")
+    assert headers[1:] == [
+        "Excerpt",
+        "Post",
+        "Replying to",
+        "Author",
+        "IP address",
+        "Links",
+        "Status",
+        "Depth",
+        "Created at",
+        "Moderate",
     ]
-    assert [
-        "",
-        "Top level words.",
-        "A post about trials",
-        parent.author_name,
-        "Approved",
-        "0",
-    ] == rows[0][:6]
-    assert rows[1][4:6] == ["Pending", "1"]
+    assert column(soup, "excerpt") == ["Reply words.", "Top level words."]
+    assert column(soup, "post") == ["A post about trials"] * 2
+    assert column(soup, "depth") == ["1", "0"]
+    assert column(soup, "status_and_reason") == ["Pending", "Approved"]
 
 
 def test_comment_list_filters_and_search(admin_client, page_soup):

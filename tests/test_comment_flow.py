@@ -6,14 +6,13 @@ from django.urls import reverse
 
 from comments import services
 from comments.models import Comment
-from tests.factories import make_comment, make_post, make_staff
+from tests.factories import comment_form_data, make_comment, make_post, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
 def post_comment(client, post, **data):
-    fields = {"author_name": "Jane", "author_email": "jane@example.org", "body": "Hello there."}
-    return client.post(reverse("comments:create", args=[post.pk]), {**fields, **data})
+    return client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, **data))
 
 
 def comment_ids(page_soup, response):
@@ -149,7 +148,7 @@ def test_closed_post_refuses_comments(client):
     """Comments closed on a post: no form, and a forced POST is refused."""
     post = make_post(comments_open=False)
     page = client.get(post.get_absolute_url()).content.decode()
-    assert "Comments are closed." in page and 'id="commentform"' not in page
+    assert "Comments are closed on this post." in page and 'id="commentform"' not in page
     response = post_comment(client, post)
     assert response.status_code == 400
     assert "Comments are closed on this post." in response.content.decode()

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import make_comment, make_post, make_thread
+from tests.factories import comment_form_data, make_comment, make_post, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     post = make_post()
     make_thread(post, 50)
     for body in ("first", "second", "third"):
-        client.post(reverse("comments:create", args=[post.pk]), {"body": body})
+        client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
     assert queries == 5
     assert response.content.decode().count("awaiting moderation") == 3

@@ -1,0 +1,122 @@
+"""Moderation policy: what happens to a new comment, decided from settings.
+
+The policy is data (settings with documented defaults, see README "Moderating"); the
+services consult it, nothing else does.
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from comments.models import Comment
+
+LINK_RE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+# Bidirectional overrides can make a name read as someone else's; no name needs them.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str
+
+
+def count_links(text: str) -> int:
+    return len(LINK_RE.findall(text))
+
+
+def word_pattern(words) -> re.Pattern | None:
+    """One case-insensitive pattern matching any listed word or phrase as a whole word."""
+    words = [w.strip() for w in words if w.strip()]
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def first_match(words, *fields: str) -> str | None:
+    pattern = word_pattern(words)
+    if pattern is None:
+        return None
+    for text in fields:
+        match = pattern.search(text or "")
+        if match:
+            return match[0]
+    return None
+
+
+def moderation_verdict(
+    *, author_name: str, author_email: str, author_url: str, body: str, ip_address, user=None
+) -> Verdict:
+    """Decide a new comment's status and why, the way WordPress's discussion rules do."""
+    if user is not None and user.is_staff:
+        return Verdict(Comment.Status.APPROVED, "written by the blog team")
+    fields = (author_name, author_email, author_url, body, str(ip_address or ""))
+    blocked = first_match(settings.COMMENTS_BLOCK_WORDS, *fields)
+    if blocked:
+        return Verdict(Comment.Status.SPAM, f"matches the block list ({blocked!r})")
+    links = count_links(body)
+    limit = settings.COMMENTS_HOLD_LINK_COUNT
+    if limit and links >= limit:
+        return Verdict(Comment.Status.PENDING, f"contains {links} links (hold at {limit})")
+    held_word = first_match(settings.COMMENTS_MODERATION_WORDS, *fields)
+    if held_word:
+        return Verdict(Comment.Status.PENDING, f"matches the moderation list ({held_word!r})")
+    policy = settings.COMMENTS_MODERATION
+    if policy == "all":
+        return Verdict(Comment.Status.PENDING, "every new comment is held for moderation")
+    if policy == "known":
+        if author_email and Comment.objects.known_author(author_email):
+            return Verdict(Comment.Status.APPROVED, "author has an earlier approved comment")
+        return Verdict(Comment.Status.PENDING, "first comment from this author")
+    return Verdict(Comment.Status.APPROVED, "no rule held it")
+
+
+def closed_reason(post) -> str | None:
+    """Why a post takes no new comments, or None when it does."""
+    if not post.is_published:
+        return "This post does not accept comments."
+    if not post.comments_open:
+        return "Comments are closed on this post."
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and post.published_at < timezone.now() - datetime.timedelta(days=days):
+        return f"Comments close {days} days after a post is published."
+    return None
+
+
+def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
+    allowed = "\n\r\t" if allow_newlines else ""
+    for char in text:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) == "Cc" or (not allow_newlines and char in BIDI_CONTROLS):
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def validate_content(*, author_name: str, author_email: str, body: str) -> None:
+    """Rules every comment obeys, whoever writes it; raises ValidationError by field."""
+    errors = {}
+    if not body.strip():
+        errors["body"] = "Please type a comment."
+    elif len(body) > settings.COMMENTS_MAX_LENGTH:
+        errors["body"] = (
+            f"Please keep your comment under {settings.COMMENTS_MAX_LENGTH} characters "
+            f"(it has {len(body)})."
+        )
+    elif bad := forbidden_character(body, allow_newlines=True):
+        errors["body"] = f"Your comment contains a control character ({bad}); please remove it."
+    if bad := forbidden_character(author_name, allow_newlines=False):
+        errors["author_name"] = f"Names cannot contain control characters ({bad})."
+    if settings.COMMENTS_REQUIRE_NAME_EMAIL:
+        if not author_name.strip():
+            errors["author_name"] = "Please give your name."
+        if not author_email.strip():
+            errors["author_email"] = "Please give your email address (it is never published)."
+    if errors:
+        raise ValidationError(errors)
