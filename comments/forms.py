@@ -96,14 +96,7 @@ class CommentForm(forms.Form):
 
     def check_timestamp(self, token: str) -> None:
         try:
-            stamp = signing.loads(
-                token, salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_AGE
-            )
-        except signing.SignatureExpired:
-            raise forms.ValidationError(
-                "This form was loaded too long ago. Your text is kept below: please post it again.",
-                code="stale",
-            ) from None
+            stamp = signing.loads(token, salt=TIMESTAMP_SALT)
         except signing.BadSignature:
             stamp = None
         if not isinstance(stamp, dict) or stamp.get("post") != getattr(self.post, "pk", None):
@@ -111,7 +104,13 @@ class CommentForm(forms.Form):
                 "This form could not be verified. Your text is kept below: please post it again.",
                 code="forged",
             )
-        if time.time() - stamp.get("at", 0) < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+        age = time.time() - stamp.get("at", 0)
+        if age > settings.COMMENTS_FORM_MAX_AGE:
+            raise forms.ValidationError(
+                "This form was loaded too long ago. Your text is kept below: please post it again.",
+                code="stale",
+            )
+        if age < settings.COMMENTS_MIN_SUBMIT_SECONDS:
             raise forms.ValidationError(
                 "That was very quick. Please check your comment and post it again.",
                 code="too_fast",

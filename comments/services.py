@@ -147,7 +147,9 @@ STATUS_ACTIONS = {
 }
 
 
-def comment_set_status(*, comment: Comment, status: str, actor=None, reason: str = "") -> bool:
+def comment_set_status(
+    *, comment: Comment, status: str, actor=None, reason: str = "", action: str | None = None
+) -> bool:
     """Move one comment to a new status, recording who did it. Returns False if unchanged.
 
     Approving a reply whose parent is still pending approves that parent too (and so on
@@ -162,7 +164,8 @@ def comment_set_status(*, comment: Comment, status: str, actor=None, reason: str
             return False
         if status == Status.APPROVED:
             approve_pending_ancestors(locked, actor=actor)
-        change_status(locked, status, actor=actor, reason=reason, action=STATUS_ACTIONS[status])
+        action = action or STATUS_ACTIONS[status]
+        change_status(locked, status, actor=actor, reason=reason, action=action)
     comment.status = locked.status
     return True
 
@@ -226,7 +229,13 @@ def comment_restore(*, comment: Comment, actor=None) -> bool:
     if comment.status not in (Status.SPAM, Status.REMOVED):
         return False
     target = status_before_binning(comment)
-    return comment_set_status(comment=comment, status=target, actor=actor, reason="restored")
+    return comment_set_status(
+        comment=comment,
+        status=target,
+        actor=actor,
+        reason=f"restored from {comment.status}",
+        action=Action.RESTORED,
+    )
 
 
 def comments_restore(*, comments, actor=None) -> int:
