@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+NODE_TOOLS := node_modules/.package-lock.json
 FIXTURE := fixtures/seed.json
 FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
 FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
 	taggit.tag taggit.taggeditem comments.comment
 
-.PHONY: install run test lint format fixtures clean
+.PHONY: install node-tools run test lint format fixtures clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +19,20 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# axe-core and the Nu HTML Checker for the browser checks; --ignore-scripts stops
+# vnu-jar from downloading a Java runtime (the system one is used).
+$(NODE_TOOLS): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "npm not found: accessibility and HTML checks will be skipped"; fi
+
+node-tools: $(NODE_TOOLS)
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_site
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install lint
+test: install lint node-tools
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
@@ -45,4 +54,4 @@ fixtures: install
 	rm -f $(FIXTURE_DB)*
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache test-output

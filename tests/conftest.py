@@ -1,3 +1,7 @@
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
@@ -22,3 +26,69 @@ def page_soup():
         return BeautifulSoup(response.content.decode(), "html.parser")
 
     return parse
+
+
+# Playwright's sync API keeps an event loop in the main thread; Django's ORM refuses to
+# run beside one unless told this is a test process.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+TEST_OUTPUT = ROOT / "test-output"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
+
+
+def tool_missing(reason: str):
+    """Skip a check whose tool is missing, except in CI, which installs every tool."""
+    if os.environ.get("REQUIRE_BROWSER_TOOLS"):
+        pytest.fail(f"{reason}, but REQUIRE_BROWSER_TOOLS is set")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        tool_missing(f"Chromium is not installed at {CHROMIUM} (.ci/run installs it with apt)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (no shared cookies), closed after the test."""
+    contexts = []
+
+    def open_page(*, javascript=True, width=1280, height=900):
+        context = browser.new_context(
+            java_script_enabled=javascript, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def node_tools():
+    """The npm packages the checks use (axe-core, vnu-jar), installed by make test."""
+    modules = ROOT / "node_modules"
+    if shutil.which("node") is None or not (modules / "axe-core").exists():
+        tool_missing("Node.js or node_modules/axe-core is missing (make test runs npm ci)")
+    return modules

@@ -15,7 +15,16 @@ SETUP = (
     "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'msblog.settings'); "
     "django.setup(); from django.conf import settings; "
 )
-MANAGED = ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ENV", "REDIS_URL", "EMAIL_HOST")
+# Variables each test sets itself; the test process's own values must not leak in.
+MANAGED = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "DJANGO_ENV",
+    "REDIS_URL",
+    "EMAIL_HOST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def run(code: str, **env) -> subprocess.CompletedProcess:
@@ -32,7 +41,7 @@ def run(code: str, **env) -> subprocess.CompletedProcess:
 
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    clean = {k: v for k, v in os.environ.items() if k not in MANAGED}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -1,0 +1,43 @@
+"""Screenshots for people to look at, and phone-width layout checks."""
+
+import pytest
+
+from tests.conftest import TEST_OUTPUT
+from tests.factories import make_comment, make_post
+from tests.pages import load_seed_site
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHOTS = TEST_OUTPUT / "screenshots"
+
+
+def test_screenshots_of_home_and_post(new_page, live_server):
+    """Home and a post page at 1280 and 375 px are written to test-output/screenshots/."""
+    load_seed_site()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    post = "/2014/08/01/clinicspeak-when-to-say-no-to-alemtuzumab-treatment/"
+    for width in (1280, 375):
+        page = new_page(width=width)
+        for name, path in (("home", "/"), ("post", post)):
+            page.goto(f"{live_server.url}{path}")
+            target = SHOTS / f"{name}-{width}.png"
+            page.screenshot(path=str(target), full_page=True)
+            assert target.stat().st_size > 20_000
+        assert page.locator(".comment-reply-link").count() == 11  # the post page, last
+
+
+def test_deep_thread_stays_readable_on_a_phone(new_page, live_server):
+    """At 375 px, a 12-level thread with a long URL neither scrolls sideways nor squeezes."""
+    post = make_post()
+    parent = None
+    for level in range(12):
+        body = f"Level {level}." + (" https://example.org/" + "a" * 120 if level == 11 else "")
+        parent = make_comment(post, parent=parent, body=body)
+    page = new_page(width=375)
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    overflow = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    assert overflow <= 0
+    deepest = page.locator(f"#comment-{parent.pk} .comment-content")
+    assert deepest.bounding_box()["width"] >= 250
