@@ -71,10 +71,16 @@ class CommentAdmin(admin.ModelAdmin):
         "moderate",
     )
     list_display_links = ("excerpt",)
-    list_filter = ("status", ("post", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_filter = (
+        "status",
+        ("post", admin.RelatedOnlyFieldListFilter),
+        ("parent", admin.EmptyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("body", "author_name", "author_email", "ip_address", "moderation_reason")
     list_select_related = ("post", "parent")
     list_per_page = 50
+    list_max_show_all = 500
     actions = ["approve", "mark_spam", "remove", "restore"]
     fields = (
         "post",

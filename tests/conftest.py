@@ -72,9 +72,12 @@ def new_page(browser):
     """Open pages in fresh browser contexts (no shared cookies), closed after the test."""
     contexts = []
 
-    def open_page(*, javascript=True, width=1280, height=900):
+    def open_page(*, javascript=True, width=1280, height=900, bypass_csp=False):
+        # bypass_csp lets a check inject its own script (axe) past the site's CSP.
         context = browser.new_context(
-            java_script_enabled=javascript, viewport={"width": width, "height": height}
+            java_script_enabled=javascript,
+            viewport={"width": width, "height": height},
+            bypass_csp=bypass_csp,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

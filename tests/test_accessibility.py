@@ -23,7 +23,7 @@ def test_no_serious_accessibility_violations(new_page, live_server, node_tools):
     axe = node_tools / "axe-core" / "axe.min.js"
     found = {}
     for width in (1280, 375):
-        page = new_page(width=width)
+        page = new_page(width=width, bypass_csp=True)
         for name, path in public_pages():
             page.goto(f"{live_server.url}{path}")
             if problems := serious_violations(page, axe):
