@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from comments.models import Comment
+from posts.imports.markup import sanitize_html
 from posts.imports.records import ImportRefused, ParsedFile, Problem, SourceComment, SourcePost
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
@@ -36,6 +37,7 @@ POST_FIELDS = (
     "published_at",
     "comments_open",
 )
+HTML_FIELDS = ("body", "postscript")
 COMMENT_FIELDS = ("author_name", "author_email", "author_url", "body", "created_at")
 http_url = URLValidator(schemes=["http", "https"])
 
@@ -220,7 +222,7 @@ class Context:
         if row is None:
             post_plan.tags, post_plan.related = tag_names, fields.related
             return post_plan
-        post_plan.changed = [n for n in POST_FIELDS if row[n] != values[n]]
+        post_plan.changed = [n for n in POST_FIELDS if stored_differs(n, row[n], values[n])]
         if row["author__name"] != author:
             post_plan.changed.append("author")
         current = {name.lower() for name in self.current_tags.get(pk, [])}
@@ -354,6 +356,14 @@ class Context:
             pk=row["pk"],
             changes=changes,
         )
+
+
+def stored_differs(name: str, stored, imported) -> bool:
+    # HTML stored before it was sanitised on the way in (by import_pages, or typed in
+    # the admin) is unchanged when it sanitises to what the file holds.
+    if name in HTML_FIELDS and stored != imported:
+        return sanitize_html(stored) != imported
+    return stored != imported
 
 
 def skipped_parent(comment: SourceComment, by_ref: dict, bad: dict) -> str:
