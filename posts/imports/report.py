@@ -71,6 +71,7 @@ def report_lines(plan: Plan, *, dry_run: bool, verbosity: int = 1) -> list[str]:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(plan.not_imported.items()))
         lines.append(f"Not imported, by design: {kinds}")
     if plan.skipped:
-        lines.append(f"Skipped {len(plan.skipped)} bad items (--skip-bad):")
+        n = len(plan.skipped)
+        lines.append(f"Skipped {n} bad item{'s' if n != 1 else ''} (--skip-bad):")
         lines += [f"  {problem}" for problem in plan.skipped]
     return lines
