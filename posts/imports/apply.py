@@ -177,7 +177,7 @@ class CommentWriter:
 def update_comment(pk: int, changes: dict) -> None:
     """Re-imported text goes through comment_edit, so the audit trail keeps the old."""
     comment = Comment.objects.get(pk=pk)
-    if "body" in changes:
+    if changes.get("body", "").strip():  # comment_edit refuses an empty text
         comment_edit(comment=comment, body=changes.pop("body"), reason="re-import")
     if changes:
         Comment.objects.filter(pk=pk).update(**changes)
