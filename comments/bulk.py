@@ -24,8 +24,17 @@ class NewComment:
 
 def bulk_create_threads(post, items: list[NewComment], *, batch_size: int = 2000) -> list[Comment]:
     """Create ``items`` as new threads on ``post``; returns the saved comments in order."""
+    return insert_forest(items, [Comment(post=post, **item.fields) for item in items], batch_size)
+
+
+def bulk_create_forest(items: list[NewComment], *, batch_size: int = 2000) -> list[Comment]:
+    """Like bulk_create_threads, for threads on many posts at once (an import): each
+    item's fields name its post (``post_id``). Far fewer queries than one call per post."""
+    return insert_forest(items, [Comment(**item.fields) for item in items], batch_size)
+
+
+def insert_forest(items: list[NewComment], comments: list[Comment], batch_size: int):
     roots = link_children(items)
-    comments = [Comment(post=post, **item.fields) for item in items]
     with transaction.atomic():
         lock_comment_tree(None)
         next_tree_id = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1

@@ -1,0 +1,183 @@
+"""Write a plan in one transaction.
+
+New threads are built in memory and bulk-inserted a level at a time across many posts
+(comments.bulk); a new reply under a comment that is already in the database goes
+through comments.services.comment_import, which inserts it under the tree lock.
+Every new comment gets its "imported" audit event, as comment_import gives it.
+"""
+
+import sys
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from taggit.models import Tag, TaggedItem
+from tqdm import tqdm
+
+from comments.bulk import NewComment, bulk_create_forest
+from comments.models import Comment, CommentEvent
+from comments.services import comment_edit, comment_import
+from posts.importers import unique_author_slug
+from posts.imports.plan import Plan, PostPlan
+from posts.models import Author, OriginalURL, Post, RelatedEntry
+
+BATCH = 1000  # rows per INSERT
+FLUSH = 20_000  # new comments held in memory before they are written
+
+
+def apply_plan(plan: Plan, *, progress: bool = False) -> None:
+    with transaction.atomic():
+        authors = ensure_authors(plan)
+        tags = ensure_tags(plan)
+        writer = CommentWriter()
+        bar = tqdm(
+            total=len(plan.posts), desc="importing", unit="post", file=sys.stderr,
+            disable=not progress, leave=False,
+        )  # fmt: skip
+        for start in range(0, len(plan.posts), BATCH):
+            chunk = plan.posts[start : start + BATCH]
+            write_posts(chunk, authors, tags)
+            for post_plan in chunk:
+                writer.add(post_plan)
+            writer.flush(force=False)
+            bar.update(len(chunk))
+        writer.flush(force=True)
+        writer.graft()
+        bar.close()
+
+
+def ensure_authors(plan: Plan) -> dict[str, Author]:
+    for name, bio in plan.new_authors.items():
+        Author.objects.create(name=name, slug=unique_author_slug(name), bio=bio)
+    for name, bio in plan.author_bios.items():
+        Author.objects.filter(name=name, bio="").update(bio=bio)
+    names = {p.author_name for p in plan.posts if p.author_name}
+    return {a.name: a for a in Author.objects.filter(name__in=names)}
+
+
+def ensure_tags(plan: Plan) -> dict[str, Tag]:
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=slug) for name, slug in plan.new_tags.values()], batch_size=BATCH
+    )
+    names = {name for p in plan.posts for name in p.tags or ()}
+    found: dict[str, Tag] = {}
+    for start in range(0, len(names), BATCH):
+        chunk = list(names)[start : start + BATCH]
+        found.update((tag.name, tag) for tag in Tag.objects.filter(name__in=chunk))
+    return found
+
+
+def write_posts(chunk: list[PostPlan], authors, tags) -> None:
+    created = [p for p in chunk if p.action == "create"]
+    posts = [
+        Post(
+            **p.values,
+            author=authors[p.author_name],
+            updated_at=p.source.fields.updated_at or p.values["published_at"],
+            import_ref=p.source.ref,
+        )
+        for p in created
+    ]
+    Post.objects.bulk_create(posts, batch_size=BATCH)
+    for post_plan, post in zip(created, posts, strict=True):
+        post_plan.pk = post.pk
+    content_type = ContentType.objects.get_for_model(Post)
+    tagged, urls, related = [], [], []
+    for p in chunk:
+        if p.action == "update":
+            update = {k: v for k, v in p.values.items() if k in p.changed}
+            Post.objects.filter(pk=p.pk).update(
+                **update, author=authors[p.author_name], updated_at=timezone.now()
+            )
+        if p.tags is not None:
+            if p.action != "create":
+                TaggedItem.objects.filter(content_type=content_type, object_id=p.pk).delete()
+            tagged += [
+                TaggedItem(tag=tags[name], content_type=content_type, object_id=p.pk)
+                for name in p.tags
+            ]
+        urls += [OriginalURL(post_id=p.pk, url=url) for url in p.new_urls]
+        if p.related is not None:
+            if p.action != "create":
+                RelatedEntry.objects.filter(post_id=p.pk).delete()
+            related += [
+                RelatedEntry(
+                    post_id=p.pk,
+                    position=e.position,
+                    published_on=e.published_on,
+                    text=e.text,
+                    url=e.url,
+                )
+                for e in p.related
+            ]
+    TaggedItem.objects.bulk_create(tagged, batch_size=BATCH)
+    OriginalURL.objects.bulk_create(urls, batch_size=BATCH)
+    RelatedEntry.objects.bulk_create(related, batch_size=BATCH)
+
+
+class CommentWriter:
+    """Collects new threads across posts and writes them in large batches."""
+
+    def __init__(self):
+        self.items: list[NewComment] = []
+        self.grafts: list[PostPlan] = []
+
+    def add(self, post_plan: PostPlan) -> None:
+        positions: dict[int, int] = {}  # index in post_plan.comments -> index in self.items
+        for index, planned in enumerate(post_plan.comments):
+            if planned.action == "update":
+                update_comment(planned.pk, dict(planned.changes))
+            if planned.action != "create":
+                continue
+            if planned.grafted:
+                if not self.grafts or self.grafts[-1] is not post_plan:
+                    self.grafts.append(post_plan)
+                continue
+            positions[index] = len(self.items)
+            parent = None if planned.parent_index is None else positions[planned.parent_index]
+            self.items.append(NewComment({**planned.fields, "post_id": post_plan.pk}, parent))
+
+    def flush(self, *, force: bool) -> None:
+        if not self.items or (len(self.items) < FLUSH and not force):
+            return
+        comments = bulk_create_forest(self.items, batch_size=BATCH)
+        CommentEvent.objects.bulk_create(
+            [
+                CommentEvent(
+                    comment_id=c.pk,
+                    action=CommentEvent.Action.IMPORTED,
+                    status_after=c.status,
+                    body_after=c.body,
+                )
+                for c in comments
+            ],
+            batch_size=BATCH,
+        )
+        self.items = []
+
+    def graft(self) -> None:
+        """New replies under comments that were already here, one at a time."""
+        for post_plan in self.grafts:
+            post = Post.objects.get(pk=post_plan.pk)
+            saved: dict[int, Comment] = {}
+            for index, planned in enumerate(post_plan.comments):
+                if planned.action != "create" or not planned.grafted:
+                    continue
+                if planned.parent_index in saved:
+                    parent = saved[planned.parent_index]
+                else:
+                    parent = Comment.objects.get(pk=planned.parent_pk)
+                fields = dict(planned.fields)
+                comment, _ = comment_import(
+                    post=post, parent=parent, import_ref=fields.pop("import_ref"), **fields
+                )
+                saved[index] = comment
+
+
+def update_comment(pk: int, changes: dict) -> None:
+    """Re-imported text goes through comment_edit, so the audit trail keeps the old."""
+    comment = Comment.objects.get(pk=pk)
+    if changes.get("body", "").strip():  # comment_edit refuses an empty text
+        comment_edit(comment=comment, body=changes.pop("body"), reason="re-import")
+    if changes:
+        Comment.objects.filter(pk=pk).update(**changes)

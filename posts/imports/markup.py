@@ -1,0 +1,222 @@
+"""Source markup into what msblog stores.
+
+Post bodies stay HTML, passed through the same nh3 allow-list the page uses, so what is
+stored is already what a reader can be shown. WordPress stores classic-editor posts as
+text with blank lines between paragraphs and adds the <p> and <br> when it shows them
+(``wpautop``); ``wpautop`` below is a port of its essential rules. Block-editor content
+(``<!-- wp:… -->``) is left alone, as WordPress itself does. Only the shortcodes WordPress
+posts commonly hold as content ([caption], [embed]) are turned into HTML; any other
+stays visible as text and is never run.
+
+Comment bodies are plain text here. ``html_to_text`` keeps every word: paragraphs and
+line breaks become newlines, a link keeps its text and adds its address when the text
+does not show it, script and style contents are dropped, entities are decoded.
+"""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import nh3
+from django.utils.html import escape
+
+BLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
+    r"|form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section"
+    r"|article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
+OPEN_BLOCK = re.compile(rf"(<{BLOCKS}[\s/>])", re.I)
+CLOSE_BLOCK = re.compile(rf"(</{BLOCKS}>)", re.I)
+BLOCK_TAG = rf"</?{BLOCKS}[^>]*>"
+TAG = re.compile(r"<[^<>]*>")
+BLOCK_EDITOR = re.compile(r"<!--\s*/?wp:")
+# What export_wxr wraps a body in: WordPress shows a Custom HTML block as it is.
+HTML_BLOCK_OPEN = "<!-- wp:html -->\n"
+HTML_BLOCK_CLOSE = "\n<!-- /wp:html -->"
+NEWLINE_MARK = "\x00wpnl\x00"
+
+
+def wpautop(text: str) -> str:
+    """Blank-line-separated text into <p> paragraphs, single newlines into <br>, leaving
+    block-level HTML and <pre> contents as they are (WordPress's wpautop, br=true)."""
+    if not text.strip():
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n") + "\n"
+    preserved: dict[str, str] = {}
+
+    def keep(match: re.Match) -> str:
+        mark = f"<pre wp-pre-tag-{len(preserved)}></pre>"
+        preserved[mark] = match[0]
+        return mark
+
+    text = re.sub(r"<pre[\s>].*?</pre>", keep, text, flags=re.S | re.I)
+    # Newlines inside a tag are attribute whitespace, not line breaks.
+    text = TAG.sub(lambda m: m[0].replace("\n", NEWLINE_MARK), text)
+    text = re.sub(r"<br\s*/?>\s*<br\s*/?>", "\n\n", text, flags=re.I)
+    text = OPEN_BLOCK.sub(r"\n\n\1", text)
+    text = CLOSE_BLOCK.sub(r"\1\n\n", text)
+    text = re.sub(r"<hr\s*?/?>", "<hr />\n\n", text, flags=re.I)
+    text = re.sub(r"\n\n+", "\n\n", text)
+    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text)]
+    text = "".join(f"<p>{p}</p>\n" for p in paragraphs if p.strip())
+    text = re.sub(r"<p>\s*</p>", "", text)
+    text = re.sub(r"<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text, flags=re.I)
+    text = re.sub(rf"<p>\s*({BLOCK_TAG})\s*</p>", r"\1", text, flags=re.I)
+    text = re.sub(r"<p>(<li.+?)</p>", r"\1", text, flags=re.I)
+    text = re.sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, flags=re.I)
+    text = text.replace("</blockquote></p>", "</p></blockquote>")
+    text = re.sub(rf"<p>\s*({BLOCK_TAG})", r"\1", text, flags=re.I)
+    text = re.sub(rf"({BLOCK_TAG})\s*</p>", r"\1", text, flags=re.I)
+    text = re.sub(
+        r"<(script|style|svg|math)[\s>].*?</\1>",
+        lambda m: m[0].replace("\n", NEWLINE_MARK),
+        text,
+        flags=re.S | re.I,
+    )
+    text = re.sub(r"<br\s*/?>", "<br />", text, flags=re.I)
+    text = re.sub(r"(?<!<br />)\s*\n", "<br />\n", text)
+    text = re.sub(rf"({BLOCK_TAG})\s*<br />", r"\1", text, flags=re.I)
+    text = re.sub(
+        r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", r"\1", text, flags=re.I
+    )
+    text = re.sub(r"\n</p>$", "</p>", text)
+    text = text.replace(NEWLINE_MARK, "\n")
+    for mark, block in preserved.items():
+        text = text.replace(mark, block)
+    return text.strip()
+
+
+SHORTCODE_ATTRS = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+# Shortcodes are expanded after wpautop, as in WordPress; a caption that wpautop put in a
+# paragraph of its own comes out of it, since a figure cannot sit inside a <p>.
+CAPTION = re.compile(
+    r"(<p>\s*)?\[(caption|wp_caption)([^\]]*)\](.*?)\[/\2\](\s*</p>)?", re.S | re.I
+)
+EMBED = re.compile(r"\[embed[^\]]*\]\s*(https?://[^\s\[\]<>\"]+)\s*\[/embed\]", re.I)
+CAPTION_MEDIA = re.compile(r"^\s*((?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?)(.*)$", re.S | re.I)
+
+
+def expand_shortcodes(text: str) -> str:
+    """[caption] into a figure and [embed] into a link; other shortcodes stay as text."""
+
+    def caption(match: re.Match) -> str:
+        attrs = dict(SHORTCODE_ATTRS.findall(match[3]))
+        media = CAPTION_MEDIA.match(match[4])
+        if media is None:
+            return match[0]
+        label = re.sub(r"^(<br />\s*)+", "", media[2].strip()) or attrs.get("caption", "")
+        figure = f"<figure>{media[1]}<figcaption>{label}</figcaption></figure>"
+        # Keep the paragraph around it balanced when the caption shares it with text.
+        close_before = "</p>" if match[1] is None and match[5] is not None else ""
+        open_after = "<p>" if match[1] is not None and match[5] is None else ""
+        return f"{close_before}{figure}{open_after}"
+
+    text = CAPTION.sub(caption, text)
+    return EMBED.sub(lambda m: f'<a href="{escape(m[1])}">{escape(m[1])}</a>', text)
+
+
+def sanitize_html(html: str) -> str:
+    """The allow-list the post page applies (nh3's defaults), applied before storing."""
+    return nh3.clean(html)
+
+
+def wordpress_content_to_html(content: str) -> str:
+    """A WordPress post_content, as WordPress would show it, made safe to store."""
+    if content.startswith(HTML_BLOCK_OPEN) and content.endswith(HTML_BLOCK_CLOSE):
+        # msblog's own export: the HTML exactly as it was stored.
+        inner = content[len(HTML_BLOCK_OPEN) : -len(HTML_BLOCK_CLOSE)]
+        if not BLOCK_EDITOR.search(inner):
+            return sanitize_html(inner)
+    if BLOCK_EDITOR.search(content):
+        return sanitize_html(expand_shortcodes(content)).strip()
+    return sanitize_html(expand_shortcodes(wpautop(content)))
+
+
+PARAGRAPH_TAGS = {
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p",
+    "pre", "section", "table", "tr", "ul",
+}  # fmt: skip
+HIDDEN_TAGS = {"script", "style", "template", "noscript", "iframe", "object"}
+LINK_SCHEMES = {"http", "https"}
+
+
+class TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.links: list[tuple[str, int]] = []  # (href, index of the link text's first part)
+        self.after_br = False
+
+    def handle_starttag(self, tag, attrs):
+        self.after_br = False
+        if tag in HIDDEN_TAGS:
+            self.hidden += 1
+        elif self.hidden:
+            return
+        elif tag == "br":
+            self.parts.append("\n")
+            self.after_br = True  # wpautop's rule: a newline right after <br> is the same break
+        elif tag in PARAGRAPH_TAGS:
+            self.parts.append("\n\n")
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.parts)))
+        elif tag == "img":
+            alt = (dict(attrs).get("alt") or "").strip()
+            if alt:
+                self.parts.append(f"[{alt}]")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag in HIDDEN_TAGS:
+            self.hidden -= 1
+
+    def handle_endtag(self, tag):
+        self.after_br = False
+        if tag in HIDDEN_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+        elif self.hidden:
+            return
+        elif tag in PARAGRAPH_TAGS:
+            self.parts.append("\n\n")
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            label = "".join(self.parts[start:])
+            if shows_address(href) and not same_address(href, label):
+                self.parts.append(f" ({href.strip()})")
+
+    def handle_data(self, data):
+        if self.hidden:
+            return
+        if self.after_br and data.startswith("\n"):
+            data = data[1:]
+        self.after_br = False
+        self.parts.append(data)
+
+
+def shows_address(href: str) -> bool:
+    return urlsplit(href.strip()).scheme.lower() in LINK_SCHEMES
+
+
+def same_address(href: str, label: str) -> bool:
+    def bare(url: str) -> str:
+        return re.sub(r"^[a-z]+://(www\.)?", "", url.strip().lower()).rstrip("/")
+
+    return bool(label.strip()) and bare(href) in bare(label)
+
+
+def html_to_text(html: str) -> str:
+    """Comment or excerpt HTML as plain text with blank lines between paragraphs."""
+    parser = TextExtractor()
+    parser.feed(html.replace("\r\n", "\n").replace("\r", "\n"))
+    parser.close()
+    text = "".join(parser.parts).replace("\xa0", " ")
+    text = re.sub(r"[ \t]*\n[ \t]*\n\s*", "\n\n", text)
+    return text.strip()
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as WordPress comment or excerpt content: escaped; newlines kept, since
+    WordPress turns them into paragraphs when it shows the text."""
+    return escape(text)

@@ -1,0 +1,407 @@
+"""Decide, without writing, what importing some parsed files would do.
+
+The plan reads the database once per kind of row (in chunks), matches every record by
+its import reference, and names each bad item by file and line. A bad item is a reply
+whose parent is missing, in a loop or on another post, a comment imported before in
+another place, a post no thread matches, or a redirect that belongs to another post.
+Bad items stop the import unless ``skip_bad``; then each is left out (a comment with its
+replies) and listed. An existing comment keeps its moderation status, as comment_import
+does; its other imported fields are updated.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email, validate_ipv46_address
+from django.utils.text import slugify
+from taggit.models import Tag, TaggedItem
+
+from comments.models import Comment
+from posts.imports.markup import sanitize_html
+from posts.imports.records import ImportRefused, ParsedFile, Problem, SourceComment, SourcePost
+from posts.models import Author, OriginalURL, Post, RelatedEntry
+
+CHUNK = 5000  # import references per IN (...) query, well under SQLite's variable limit
+POST_FIELDS = (
+    "title",
+    "slug",
+    "lede",
+    "body",
+    "coi",
+    "postscript",
+    "status",
+    "published_at",
+    "comments_open",
+)
+HTML_FIELDS = ("body", "postscript")
+COMMENT_FIELDS = ("author_name", "author_email", "author_url", "body", "created_at")
+http_url = URLValidator(schemes=["http", "https"])
+
+
+@dataclass(slots=True)
+class CommentPlan:
+    source: SourceComment
+    action: str  # "create", "update" or "unchanged"
+    pk: int | None = None  # the existing comment
+    changes: dict = field(default_factory=dict)
+    # A new comment is bulk-inserted with its new thread, or grafted under an existing one.
+    grafted: bool = False
+    parent_index: int | None = None  # parent among this post's planned comments
+    parent_pk: int | None = None  # parent already in the database
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PostPlan:
+    source: SourcePost
+    action: str  # "create", "update", "unchanged" or "comments" (comments only)
+    pk: int | None = None
+    values: dict = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+    author_name: str = ""
+    tags: list[str] | None = None  # names to set; None: leave as they are
+    new_urls: list[str] = field(default_factory=list)
+    related: list | None = None  # entries to set; None: leave as they are
+    comments: list[CommentPlan] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    files: list[Path]
+    posts: list[PostPlan] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    not_imported: dict[str, int] = field(default_factory=dict)
+    new_authors: dict[str, str] = field(default_factory=dict)  # name -> bio
+    author_bios: dict[str, str] = field(default_factory=dict)  # existing name -> bio to fill
+    new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> (name, slug)
+
+
+def chunked(values, size=CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def rows_by(model, key: str, keys, *fields) -> dict:
+    found = {}
+    for chunk in chunked(set(keys)):
+        for row in model.objects.filter(**{f"{key}__in": chunk}).values(key, *fields):
+            found[row[key]] = row
+    return found
+
+
+def merge_sources(files: list[ParsedFile]) -> list[SourcePost]:
+    """One record per post; a later file's version wins, comments are merged by ref."""
+    merged: dict[tuple, SourcePost] = {}
+    for parsed in files:
+        for post in parsed.posts:
+            key = ("pk", post.post_id) if post.post_id else ("ref", post.ref)
+            earlier = merged.get(key)
+            if earlier is not None:
+                comments = {c.ref: c for c in earlier.comments + post.comments}
+                post.comments = list(comments.values())
+                post.fields = post.fields or earlier.fields
+            merged[key] = post
+    return list(merged.values())
+
+
+def plan_import(files: list[ParsedFile], *, skip_bad: bool, default_author: str) -> Plan:
+    plan = Plan(files=[f.path for f in files])
+    for parsed in files:
+        for kind, n in parsed.not_imported.items():
+            plan.not_imported[kind] = plan.not_imported.get(kind, 0) + n
+    problems = [p for parsed in files for p in parsed.problems]
+    sources = merge_sources(files)
+    context = Context.load(sources)
+    for source in sources:
+        post_plan = context.plan_post(plan, source, problems, default_author=default_author)
+        if post_plan is not None:
+            plan.posts.append(post_plan)
+    if problems and not skip_bad:
+        raise ImportRefused(problems)
+    plan.skipped = problems
+    return plan
+
+
+@dataclass
+class Context:
+    """What the database holds that the plan must match against."""
+
+    posts: dict
+    posts_by_pk: dict
+    slugs: dict
+    authors: dict
+    tags: dict
+    tag_slugs: set
+    current_tags: dict
+    urls: dict
+    related: dict
+    comments: dict
+    users: dict
+    claimed_urls: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, sources: list[SourcePost]) -> "Context":
+        post_fields = ("pk", *POST_FIELDS, "author__name")
+        posts = rows_by(Post, "import_ref", [s.ref for s in sources], *post_fields)
+        by_pk = rows_by(Post, "pk", [s.post_id for s in sources if s.post_id], "import_ref")
+        existing_pks = [row["pk"] for row in posts.values()]
+        current_tags = defaultdict(list)
+        for chunk in chunked(existing_pks):
+            for object_id, name in TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(Post), object_id__in=chunk
+            ).values_list("object_id", "tag__name"):
+                current_tags[object_id].append(name)
+        related = defaultdict(list)
+        for chunk in chunked(existing_pks):
+            for entry in RelatedEntry.objects.filter(post__in=chunk).order_by("position"):
+                related[entry.post_id].append(
+                    (entry.position, entry.published_on, entry.text, entry.url)
+                )
+        urls = [u for s in sources if s.fields for u in s.fields.urls]
+        refs = [c.ref for s in sources for c in s.comments]
+        refs += [c.parent_ref for s in sources for c in s.comments if c.parent_ref]
+        usernames = {c.username for s in sources for c in s.comments if c.username}
+        return cls(
+            posts=posts,
+            posts_by_pk=by_pk,
+            slugs=dict(Post.objects.values_list("slug", "pk")),
+            authors=dict(Author.objects.values_list("name", "bio")),
+            tags={name.lower(): name for name in Tag.objects.values_list("name", flat=True)},
+            tag_slugs=set(Tag.objects.values_list("slug", flat=True)),
+            current_tags=current_tags,
+            urls={
+                url: row["post_id"]
+                for url, row in rows_by(OriginalURL, "url", urls, "post_id").items()
+            },
+            related=related,
+            comments=rows_by(
+                Comment, "import_ref", refs, "pk", "post_id", "parent_id", *COMMENT_FIELDS
+            ),
+            users=dict(
+                get_user_model()
+                .objects.filter(username__in=usernames, is_staff=True)
+                .values_list("username", "pk")
+            ),
+        )
+
+    def plan_post(self, plan: Plan, source: SourcePost, problems, *, default_author):
+        if source.fields is None:
+            pk = source.post_id or (self.posts.get(source.ref) or {}).get("pk")
+            if pk is None:
+                problems.append(
+                    Problem(source.path, source.line, f"{source.label}: no post here matches it")
+                )
+                return None
+            post_plan = PostPlan(source=source, action="comments", pk=pk)
+        else:
+            post_plan = self.plan_post_fields(plan, source, default_author=default_author)
+            self.plan_urls(post_plan, problems)
+        self.plan_comments(post_plan, problems)
+        return post_plan
+
+    def plan_post_fields(self, plan: Plan, source: SourcePost, *, default_author) -> PostPlan:
+        fields = source.fields
+        row = self.posts.get(source.ref)
+        pk = row["pk"] if row else None
+        author = (fields.author_name or default_author).strip()[:100]
+        if author not in self.authors and author not in plan.new_authors:
+            plan.new_authors[author] = fields.author_bio
+        elif fields.author_bio and not self.authors.get(author, "x"):
+            plan.author_bios[author] = fields.author_bio
+        values = {name: getattr(fields, name) for name in POST_FIELDS}
+        values["slug"] = self.unique_slug(fields.slug, pk)
+        post_plan = PostPlan(
+            source=source, action="create", pk=pk, values=values, author_name=author
+        )
+        tag_names = self.plan_tags(plan, fields.tags)
+        if row is None:
+            post_plan.tags, post_plan.related = tag_names, fields.related
+            return post_plan
+        post_plan.changed = [n for n in POST_FIELDS if stored_differs(n, row[n], values[n])]
+        if row["author__name"] != author:
+            post_plan.changed.append("author")
+        current = {name.lower() for name in self.current_tags.get(pk, [])}
+        if current != {name.lower() for name in tag_names}:
+            post_plan.tags = tag_names
+            post_plan.changed.append("tags")
+        wanted = [(e.position, e.published_on, e.text, e.url) for e in fields.related or []]
+        if fields.related is not None and self.related.get(pk, []) != wanted:
+            post_plan.related = fields.related
+            post_plan.changed.append("related entries")
+        post_plan.action = "update" if post_plan.changed else "unchanged"
+        return post_plan
+
+    def unique_slug(self, slug: str, pk: int | None) -> str:
+        base, n = slug or "post", 1
+        while self.slugs.get(slug, pk) != pk:
+            n += 1
+            slug = f"{base[: 200 - len(str(n)) - 1]}-{n}"
+        self.slugs[slug] = pk if pk is not None else object()  # claimed by this plan
+        return slug
+
+    def plan_tags(self, plan: Plan, tags: list[tuple[str, str]]) -> list[str]:
+        names = []
+        for name, hint in tags:
+            key = name.lower()
+            if key in self.tags:
+                name = self.tags[key]
+            elif key in plan.new_tags:
+                name = plan.new_tags[key][0]
+            else:
+                plan.new_tags[key] = (name, self.tag_slug(name, hint))
+            if name not in names:
+                names.append(name)
+        return names
+
+    def tag_slug(self, name: str, hint: str) -> str:
+        base = hint if hint and slugify(hint) == hint else slugify(name) or "tag"
+        slug, n = base[:100], 1
+        while slug in self.tag_slugs:
+            n += 1
+            slug = f"{base[:90]}-{n}"
+        self.tag_slugs.add(slug)
+        return slug
+
+    def plan_urls(self, post_plan: PostPlan, problems) -> None:
+        source = post_plan.source
+        owner = post_plan.pk if post_plan.pk is not None else id(post_plan)
+        for url in dict.fromkeys(source.fields.urls):
+            if not valid(http_url, url) or len(url) > 500:
+                continue
+            holder = self.urls.get(url, self.claimed_urls.get(url, owner))
+            if holder != owner:
+                message = f"{source.label}: redirect {url} already belongs to another post"
+                problems.append(Problem(source.path, source.line, message))
+            elif url not in self.urls and url not in self.claimed_urls:
+                self.claimed_urls[url] = owner
+                post_plan.new_urls.append(url)
+
+    def plan_comments(self, post_plan: PostPlan, problems) -> None:
+        """Every comment in tree order (parents first, siblings in file order)."""
+        source = post_plan.source
+        by_ref = {c.ref: c for c in source.comments}
+        children = defaultdict(list)
+        anchors, bad = [], {}
+        for comment in by_ref.values():
+            parent = comment.parent_ref
+            if parent is None:
+                anchors.append(comment)
+            elif parent == comment.ref:
+                bad[comment.ref] = "is its own parent"
+            elif parent in by_ref:
+                children[parent].append(comment)
+            elif parent in self.comments and self.comments[parent]["post_id"] == post_plan.pk:
+                anchors.append(comment)
+            elif parent in self.comments:
+                bad[comment.ref] = f"replies to {parent}, which is on another post"
+            else:
+                bad[comment.ref] = f"replies to {parent}, which is not in the file"
+        index_of: dict[str, int] = {}
+        stack = [(c, None) for c in reversed(anchors) if c.ref not in bad]
+        while stack:
+            comment, parent_index = stack.pop()
+            planned = self.plan_comment(post_plan, comment, parent_index)
+            if isinstance(planned, str):
+                bad[comment.ref] = planned
+                continue
+            index_of[comment.ref] = len(post_plan.comments)
+            post_plan.comments.append(planned)
+            stack.extend(
+                (child, index_of[comment.ref]) for child in reversed(children[comment.ref])
+            )
+        for comment in by_ref.values():
+            if comment.ref in index_of:
+                continue
+            message = bad.get(comment.ref) or skipped_parent(comment, by_ref, bad)
+            problems.append(
+                Problem(source.path, comment.line, f"{comment.label} on {source.label}: {message}")
+            )
+
+    def plan_comment(self, post_plan: PostPlan, comment: SourceComment, parent_index):
+        parent_plan = post_plan.comments[parent_index] if parent_index is not None else None
+        parent_row = self.comments.get(comment.parent_ref) if parent_plan is None else None
+        fields = comment_fields(comment, self.users)
+        row = self.comments.get(comment.ref)
+        if row is None:
+            return CommentPlan(
+                source=comment,
+                action="create",
+                grafted=parent_row is not None
+                or bool(parent_plan and parent_plan.action != "create")
+                or bool(parent_plan and parent_plan.grafted),
+                parent_index=parent_index,
+                parent_pk=parent_row["pk"]
+                if parent_row
+                else (parent_plan.pk if parent_plan else None),
+                fields=fields,
+            )
+        expected_parent = (
+            parent_row["pk"] if parent_row else (parent_plan.pk if parent_plan else None)
+        )
+        if (
+            row["post_id"] != post_plan.pk
+            or row["parent_id"] != expected_parent
+            or (parent_plan and parent_plan.pk is None)
+        ):
+            return "was imported before in another place in the thread"
+        changes = {n: fields[n] for n in COMMENT_FIELDS if row[n] != fields[n]}
+        return CommentPlan(
+            source=comment,
+            action="update" if changes else "unchanged",
+            pk=row["pk"],
+            changes=changes,
+        )
+
+
+def stored_differs(name: str, stored, imported) -> bool:
+    # HTML stored before it was sanitised on the way in (by import_pages, or typed in
+    # the admin) is unchanged when it sanitises to what the file holds.
+    if name in HTML_FIELDS and stored != imported:
+        return sanitize_html(stored) != imported
+    return stored != imported
+
+
+def skipped_parent(comment: SourceComment, by_ref: dict, bad: dict) -> str:
+    seen = {comment.ref}
+    parent = by_ref.get(comment.parent_ref)
+    while parent is not None and parent.ref not in seen:
+        if parent.ref in bad:
+            return f"its parent {parent.label} is left out"
+        seen.add(parent.ref)
+        parent = by_ref.get(parent.parent_ref)
+    return "its replies form a loop"
+
+
+def valid(validator, value) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def comment_fields(comment: SourceComment, users: dict) -> dict:
+    """The row a source comment becomes; values a field cannot hold are dropped."""
+    email = comment.author_email[:254]
+    url = comment.author_url[:500]
+    return {
+        "author_name": comment.author_name[:100]
+        if comment.author_name or comment.placeholder
+        else "Anonymous",
+        "author_email": email if email and valid(validate_email, email) else "",
+        "author_url": url if url and valid(http_url, url) else "",
+        "body": comment.body,
+        "status": comment.status,
+        "created_at": comment.created_at,
+        "ip_address": comment.ip_address
+        if comment.ip_address and valid(validate_ipv46_address, comment.ip_address)
+        else None,
+        "placeholder": comment.placeholder,
+        "user_id": users.get(comment.username),
+        "import_ref": comment.ref,
+    }

@@ -1,0 +1,103 @@
+"""The neutral form every parser produces, and the problems it can report."""
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from posts.importers import ImportFailed
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one item of a file, named by file and line."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
+
+
+class ImportRefused(ImportFailed):
+    """One or more problems; nothing has been written."""
+
+    def __init__(self, problems: list[Problem]):
+        Exception.__init__(self, "\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class SourceComment:
+    ref: str  # Comment.import_ref: the source's own id
+    line: int
+    label: str  # how messages name it, e.g. "comment 12"
+    parent_ref: str | None
+    author_name: str
+    body: str
+    status: str
+    created_at: datetime.datetime
+    author_email: str = ""
+    author_url: str = ""
+    ip_address: str | None = None
+    placeholder: bool = False
+    username: str = ""  # a staff account the comment was written from, if the file says
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRelated:
+    position: int
+    published_on: datetime.date | None
+    text: str
+    url: str = ""
+
+
+@dataclass(slots=True)
+class PostFields:
+    """What a source says about a post itself (absent when only comments are imported)."""
+
+    title: str
+    slug: str
+    author_name: str
+    lede: str
+    body: str
+    status: str
+    published_at: datetime.datetime
+    updated_at: datetime.datetime | None = None
+    comments_open: bool = True
+    coi: str = ""
+    postscript: str = ""
+    author_bio: str = ""
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, slug hint)
+    urls: list[str] = field(default_factory=list)  # old addresses that should redirect
+    related: list[SourceRelated] | None = None  # None: the source has no such block
+
+
+@dataclass(slots=True)
+class SourcePost:
+    ref: str  # Post.import_ref
+    line: int
+    label: str
+    path: Path
+    fields: PostFields | None  # None: attach comments to an existing post
+    post_id: int | None = None  # an existing post already matched by the parser
+    comments: list[SourceComment] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    posts: list[SourcePost] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Items deliberately not imported, by kind ("page", "pingback", …): not errors.
+    not_imported: dict[str, int] = field(default_factory=dict)
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def leave_out(self, kind: str) -> None:
+        self.not_imported[kind] = self.not_imported.get(kind, 0) + 1

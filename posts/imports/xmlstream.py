@@ -1,0 +1,96 @@
+"""Stream an untrusted XML export, element by element, in bounded memory.
+
+lxml's iterparse with no network, no external or internal entity expansion and libxml2's
+default size limits (huge_tree off). Export formats never need a DTD, so a file that
+declares one is refused before its entities can be used (lxml would still expand
+internal entities inside attribute values). Callers ``release`` each element once read,
+which drops it and every sibling before it, so the tree never holds more than one item.
+"""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lxml import etree
+from tqdm import tqdm
+
+from posts.imports.records import ImportRefused, Problem
+
+PROLOG_BYTES = 65536
+
+
+def refuse(path: Path, line: int, message: str) -> ImportRefused:
+    return ImportRefused([Problem(path, line, message)])
+
+
+@contextmanager
+def opened(path: Path, *, progress: bool):
+    """The file, read through a byte-count progress bar when ``progress``."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the bar
+    except OSError as exc:
+        raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
+    with raw:
+        if b"<!DOCTYPE" in raw.read(PROLOG_BYTES):
+            raise refuse(path, 0, "declares a DTD; export files never do, so it is refused")
+        raw.seek(0)
+        if not progress:
+            yield raw
+            return
+        size = path.stat().st_size
+        with tqdm.wrapattr(
+            raw, "read", total=size, desc=f"reading {path.name}", file=sys.stderr, leave=False
+        ) as wrapped:
+            yield wrapped
+
+
+def elements(path: Path, tags: tuple[str, ...], *, progress: bool = False) -> Iterator:
+    """Yield every element whose tag is in ``tags`` (``{*}name`` matches any namespace)
+    when it closes. Malformed XML stops the import with its file and line."""
+    with opened(path, progress=progress) as source:
+        events = etree.iterparse(
+            source,
+            events=("end",),
+            tag=tags,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            remove_pis=True,
+        )
+        checked = False
+        try:
+            for _, element in events:
+                if not checked:
+                    if element.getroottree().docinfo.internalDTD is not None:
+                        raise refuse(path, 1, "declares a DTD; export files never do")
+                    checked = True
+                yield element
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno or (exc.position[0] if exc.position else 0)
+            raise refuse(path, line, f"malformed XML: {exc.msg}") from None
+
+
+def release(element) -> None:
+    """Free an element that has been read, with the siblings already read before it."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def text(element) -> str:
+    """An element's text content (CDATA included), or "" when it is absent or empty."""
+    if element is None:
+        return ""
+    return "".join(element.itertext())
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def namespace(tag: str) -> str:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""

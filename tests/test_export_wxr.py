@@ -1,0 +1,227 @@
+"""export_wxr: a WordPress-readable file that import_wxr turns back into the same site."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from lxml import etree
+from taggit.models import Tag, TaggedItem
+
+from comments.models import Comment, CommentEvent
+from posts.models import Author, OriginalURL, Post, RelatedEntry
+from tests.factories import make_comment, make_post, make_staff
+
+pytestmark = pytest.mark.django_db
+
+WP = "{http://wordpress.org/export/1.2/}"
+# Differences that are not content: database keys (comment anchors, reply links, the
+# comment form's post id) and the per-request CSRF token.
+NORMALISE = [
+    (re.compile(r"comment-\d+"), "comment-N"),
+    (re.compile(r"replytocom=\d+"), "replytocom=N"),
+    (re.compile(r"/comments/post/\d+/"), "/comments/post/N/"),
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), "csrf"),
+    (re.compile(r'data-comment-id="\d+"'), "data-comment-id"),
+    (re.compile(r'name="ts" value="[^"]+"'), "form-timestamp"),
+]
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
+
+
+# WXR dates have whole seconds, so the data set's times do too.
+NOON = at(2021, 3, 6, 12, 0)
+
+
+def realistic_site():
+    """The seed posts plus posts covering every status, deep threads, tags and a draft."""
+    call_command("loaddata", "fixtures/seed.json", verbosity=0)
+    staff = make_staff(superuser=True, first_name="Mouse", last_name="Doctor")
+    author = Author.objects.create(name="MouseDoctor", slug="mousedoctor", bio="Lab notes.")
+    post = make_post(
+        title="Névrologie & “quotes”: <b>not bold</b>",
+        slug="nevrologie",
+        author=author,
+        lede="A lede with #MSBlog and #Névrologie & ampersands <tags>.",
+        body="<p>First</p>\n<ul><li>one<br>\ntwo</li></ul><blockquote>q</blockquote>",
+        coi="Prof G has received honoraria.",
+        postscript="<p>P.S. See <a href='https://example.org/ps'>this</a>.</p>",
+        published_at=at(2021, 3, 4, 9, 30),
+        updated_at=at(2021, 3, 5, 10, 0),
+        tags=["MSBlog", "Neurology"],
+    )
+    RelatedEntry.objects.create(
+        post=post, position=1, published_on=datetime.date(2020, 1, 2), text="Earlier post"
+    )
+    RelatedEntry.objects.create(
+        post=post, position=2, text="Linked one", url="https://example.org/linked"
+    )
+    OriginalURL.objects.create(post=post, url="https://old.example.org/2021/03/nevrologie.html")
+    parent = None
+    for depth in range(7):  # a thread seven levels deep
+        parent = make_comment(
+            post,
+            parent=parent,
+            body=f"Depth {depth}: émigré ünïcode\n\nsecond paragraph <script>x</script>",
+            created_at=at(2021, 3, 4, 10, depth),
+            author_url="https://reader.example.org/" if depth == 2 else "",
+        )
+    for status in ("pending", "spam", "removed"):
+        gone = make_comment(post, status=status, created_at=at(2021, 3, 5, 8, 0))
+        make_comment(post, parent=gone, body="Reply under a non-approved comment.", created_at=NOON)
+    make_comment(post, body="Staff answer", user=staff, author_name="Mouse Doctor", created_at=NOON)
+    make_comment(
+        post,
+        body="Line one\nline two http://example.org/x",
+        ip_address="192.0.2.1",
+        created_at=NOON,
+    )
+    make_post(title="Closed to comments", comments_open=False, published_at=at(2021, 4, 1))
+    draft = make_post(
+        title="Unfinished", status="draft", tags=["DraftOnly"], author=author, published_at=NOON
+    )
+    make_comment(draft, status="pending", body="Early bird", created_at=NOON)
+    return staff
+
+
+def pages(staff) -> dict[str, str]:
+    """Every page a reader (and the staff member, for drafts) can open, normalised."""
+    anonymous, editor = Client(), Client()
+    editor.force_login(staff)
+    urls = [reverse("posts:index")]
+    urls += [p.get_absolute_url() for p in Post.objects.published()]
+    urls += [reverse("posts:tag", args=[t.slug]) for t in Tag.objects.all()]
+    rendered = {}
+    for url in urls:
+        response = anonymous.get(url)
+        rendered[url] = (response.status_code, normalise(response.content.decode()))
+    for post in Post.objects.filter(status="draft"):
+        response = editor.get(post.get_absolute_url())
+        rendered[f"staff {post.get_absolute_url()}"] = normalise(response.content.decode())
+    return rendered
+
+
+def normalise(html: str) -> str:
+    for pattern, replacement in NORMALISE:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def threads() -> list[tuple]:
+    return [
+        (c.post.slug, c.level, c.status, c.author_name, c.body, c.placeholder, c.user_id)
+        for c in Comment.objects.select_related("post").order_by("post__slug", "tree_id", "lft")
+    ]
+
+
+def empty_the_database():
+    """Delete all content; accounts stay, as they are not part of an export."""
+    CommentEvent.objects.all().delete()
+    Comment.objects.update(parent=None)
+    Comment.objects.all().delete()
+    TaggedItem.objects.all().delete()
+    Tag.objects.all().delete()
+    Post.objects.all().delete()
+    Author.objects.all().delete()
+
+
+def export(tmp_path):
+    path = tmp_path / "export.xml"
+    call_command(
+        "export_wxr", "-o", str(path), "--site-url", "https://msblog.example", stdout=io.StringIO()
+    )
+    return path
+
+
+def test_export_then_import_into_an_empty_database_gives_identical_pages(tmp_path):
+    """Home, every post page (the draft as staff sees it) and tag pages come back the same."""
+    staff = realistic_site()
+    before, rows_before = pages(staff), threads()
+    assert len(before) > 15
+    path = export(tmp_path)
+    empty_the_database()
+    assert reverse("posts:index") not in pages(staff) or not Post.objects.exists()
+    call_command("import_wxr", str(path), stdout=io.StringIO())
+    after = pages(staff)
+    assert after.keys() == before.keys()
+    for url in before:
+        assert after[url] == before[url], url
+    assert threads() == rows_before
+
+
+def test_round_trip_keeps_what_wordpress_has_no_field_for(tmp_path):
+    """CoI, postscript, related entries, old addresses and stand-ins come back from meta."""
+    realistic_site()
+    path = export(tmp_path)
+    empty_the_database()
+    call_command("import_wxr", str(path), stdout=io.StringIO())
+    post = Post.objects.get(slug="nevrologie")
+    assert post.coi == "Prof G has received honoraria."
+    assert "P.S." in post.postscript
+    assert [(e.position, e.text, e.url) for e in post.related_entries.all()] == [
+        (1, "Earlier post", ""),
+        (2, "Linked one", "https://example.org/linked"),
+    ]
+    urls = set(post.original_urls.values_list("url", flat=True))
+    assert "https://old.example.org/2021/03/nevrologie.html" in urls
+    assert "https://msblog.example/2021/03/04/nevrologie/" in urls
+    assert Comment.objects.filter(placeholder=True).count() == 1
+    assert Author.objects.get(name="MouseDoctor").bio == "Lab notes."
+
+
+def test_reimporting_an_export_of_imported_posts_changes_nothing(tmp_path):
+    """Import references travel in the file, so imported posts match themselves."""
+    call_command("loaddata", "fixtures/seed.json", verbosity=0)
+    path = export(tmp_path)
+    out = io.StringIO()
+    call_command("import_wxr", str(path), stdout=out)
+    report = out.getvalue()
+    assert "Posts: 0 created, 0 updated, 5 unchanged" in report
+    assert "Comments: 0 created (none), 0 updated, 74 unchanged" in report
+
+
+def test_export_has_what_wordpress_importer_reads(tmp_path):
+    """Namespaces, version, authors, tags, items with ids, names, statuses, dates, comments."""
+    realistic_site()
+    root = etree.parse(str(export(tmp_path))).getroot()
+    channel = root.find("channel")
+    assert root.nsmap["wp"] == "http://wordpress.org/export/1.2/"
+    assert root.nsmap["excerpt"] == "http://wordpress.org/export/1.2/excerpt/"
+    assert channel.findtext(f"{WP}wxr_version") == "1.2"
+    assert {a.findtext(f"{WP}author_login") for a in channel.iter(f"{WP}author")} == {
+        "prof-g",
+        "mousedoctor",
+    } | {a.slug for a in Author.objects.all()}
+    assert "Neurology" in {t.findtext(f"{WP}tag_name") for t in channel.iter(f"{WP}tag")}
+    items = {i.findtext("title"): i for i in channel.iter("item")}
+    post = items["Névrologie & “quotes”: <b>not bold</b>"]
+    assert post.findtext(f"{WP}post_name") == "nevrologie"
+    assert post.findtext(f"{WP}status") == "publish"
+    assert items["Unfinished"].findtext(f"{WP}status") == "draft"
+    assert post.findtext(f"{WP}post_date_gmt") == "2021-03-04 09:30:00"
+    assert post.findtext(f"{WP}post_id") == str(Post.objects.get(slug="nevrologie").pk)
+    assert [c.get("domain") for c in post.findall("category")] == ["post_tag", "post_tag"]
+    comments = post.findall(f"{WP}comment")
+    approved = {c.findtext(f"{WP}comment_approved") for c in comments}
+    assert approved == {"1", "0", "spam", "trash"}
+    deepest = Comment.objects.filter(post__slug="nevrologie").order_by("-level").first()
+    exported = next(c for c in comments if c.findtext(f"{WP}comment_id") == str(deepest.pk))
+    assert exported.findtext(f"{WP}comment_parent") == str(deepest.parent_id)
+    assert "&lt;script&gt;" in exported.findtext(f"{WP}comment_content")
+
+
+def test_export_to_standard_output():
+    """Without -o the file goes to standard output, whole."""
+    make_post(title="Only post", body="<p>Text ]]> with a CDATA end</p>")
+    out = io.StringIO()
+    call_command("export_wxr", stdout=out)
+    root = etree.fromstring(out.getvalue().encode())
+    content = root.find("channel/item").findtext(
+        "{http://purl.org/rss/1.0/modules/content/}encoded"
+    )
+    assert "Text ]]> with a CDATA end" in content

@@ -1,0 +1,94 @@
+"""import_disqus: Disqus comments onto the posts their threads link to."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core import serializers
+from django.core.management import CommandError, call_command
+
+from comments.models import Comment
+from posts.models import Post
+
+DATA = Path(__file__).resolve().parent / "data"
+EXPORT = DATA / "disqus.xml"
+GOOD_NEWS = "good-news-alemtuzumab-gets-a-first-line-license-in-europe"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def seed_posts():
+    call_command("loaddata", "fixtures/seed.json", verbosity=0)
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_disqus", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def disqus_rows(slug) -> list[tuple]:
+    comments = Post.objects.get(slug=slug).comments.filter(import_ref__startswith="disqus:")
+    return [(c.level, c.status, c.author_name) for c in comments.order_by("tree_id", "lft")]
+
+
+def test_threads_match_posts_by_original_url_and_permalink():
+    """A blogspot link finds its post through an original URL; a new-site link directly."""
+    report = run(EXPORT)
+    assert disqus_rows(GOOD_NEWS) == [
+        (0, "approved", "Reader One"),
+        (1, "approved", "Prof G"),
+        (2, "approved", "Guest"),
+        (3, "removed", "Deleter"),
+        (0, "spam", "Spammer"),
+    ]
+    assert disqus_rows("alemtuzumab-replay") == [(0, "pending", "Late")]
+    assert "Comments: 6 created (1 pending, 3 approved, 1 spam, 1 removed)" in report
+    assert "Posts: 0 created, 0 updated, 0 unchanged, 2 receiving comments only" in report
+
+
+def test_comment_text_author_and_ip(client):
+    """Disqus HTML becomes plain text with the link's address; scripts are dropped."""
+    run(EXPORT)
+    first = Comment.objects.get(import_ref="disqus:profgmsblog/9001")
+    assert first.body == (
+        "First Disqus comment, with a study (https://example.org/study).\n\nВторой абзац."
+    )
+    assert (first.author_email, first.ip_address) == ("reader@example.org", "192.0.2.44")
+    post = Post.objects.get(slug=GOOD_NEWS)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Two levels down." in html and "alert(1)" not in html and "Cheap pills" not in html
+
+
+def test_reimport_changes_nothing():
+    """A second run finds every comment by its Disqus id and writes nothing."""
+    run(EXPORT)
+    before = serializers.serialize("json", Comment.objects.order_by("pk"))
+    assert "0 created (none), 0 updated, 6 unchanged" in run(EXPORT)
+    assert serializers.serialize("json", Comment.objects.order_by("pk")) == before
+
+
+def test_dry_run_writes_nothing():
+    """--dry-run reports the comments per status and leaves the database alone."""
+    count = Comment.objects.count()
+    report = run(EXPORT, "--dry-run")
+    assert "Comments: 6 would be created (1 pending, 3 approved, 1 spam, 1 removed)" in report
+    assert Comment.objects.count() == count
+
+
+def test_thread_matching_no_post_is_refused_or_skipped():
+    """Comments on a page that is not a post stop the import, or with --skip-bad are listed."""
+    count = Comment.objects.count()
+    with pytest.raises(CommandError, match=r"disqus-unmatched\.xml:29: thread 300 .*no post"):
+        run(DATA / "disqus-unmatched.xml")
+    assert Comment.objects.count() == count
+    report = run(DATA / "disqus-unmatched.xml", "--skip-bad")
+    assert "Skipped 1 bad item (--skip-bad):" in report and "disqus-unmatched.xml:29" in report
+    assert Comment.objects.count() == count + 6
+
+
+def test_not_a_disqus_file_is_refused():
+    """A WordPress export given to import_disqus is refused."""
+    with pytest.raises(CommandError, match="not a Disqus export"):
+        run(DATA / "wxr-basic.xml")

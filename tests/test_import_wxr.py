@@ -1,0 +1,231 @@
+"""import_wxr: WordPress exports into posts, tags, redirects and comment threads."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core import serializers
+from django.core.management import CommandError, call_command
+from taggit.models import Tag, TaggedItem
+
+from comments.models import Comment, CommentEvent
+from posts.imports.markup import html_to_text, wpautop
+from posts.models import Author, OriginalURL, Post
+
+DATA = Path(__file__).resolve().parent / "data"
+BASIC = DATA / "wxr-basic.xml"
+SITE = "https://multiple-sclerosis-research.org"
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_wxr", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> str:
+    models = [Author, Post, OriginalURL, Tag, TaggedItem, Comment, CommentEvent]
+    return serializers.serialize("json", [o for m in models for o in m.objects.order_by("pk")])
+
+
+def thread(post) -> list[tuple[int, str, str]]:
+    return [(c.level, c.status, c.body[:25]) for c in post.comments.order_by("tree_id", "lft")]
+
+
+def test_posts_tags_and_redirects():
+    """Posts keep title, slug, author, date, excerpt and tags; old links become redirects."""
+    run(BASIC)
+    post = Post.objects.get(import_ref=f"{SITE}/?p=101")
+    assert post.title == "Alemtuzumab: Mexico's “COFEPRIS” approval"
+    assert post.get_absolute_url() == "/2014/02/08/alemtuzumab-mexico/"
+    assert post.author.name == "Prof G" and post.status == "published"
+    assert post.lede == "Will MSers resident in the US travel south to Mexico? #MSBlog"
+    assert sorted(post.tags.names()) == ["ClinicSpeak", "MSBlog"]  # not "Uncategorized"
+    assert set(post.original_urls.values_list("url", flat=True)) == {
+        f"{SITE}/2014/02/alemtuzumab-mexico/",
+        f"{SITE}/?p=101",
+    }
+
+
+def test_draft_stays_hidden(client):
+    """A WordPress draft with a non-ASCII slug is a draft here, on no public page."""
+    run(BASIC)
+    draft = Post.objects.get(import_ref=f"{SITE}/?p=102")
+    assert (draft.status, draft.slug, draft.author.name) == (
+        "draft",
+        "nevralgie-brouillon",
+        "MouseDoctor",
+    )
+    assert not draft.comments_open
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert "brouillon" not in client.get("/").content.decode()
+    assert client.get("/tag/secret-draft-tag/").status_code == 404
+
+
+def test_threads_keep_depth_and_every_status():
+    """Four levels of replies, and approved, pending, spam and removed comments all kept."""
+    run(BASIC)
+    post = Post.objects.get(slug="alemtuzumab-mexico")
+    assert thread(post) == [
+        (0, "approved", "Thanks Prof G. Is this th"),
+        (1, "approved", "Yes, the same.\nSame dose "),
+        (2, "approved", "Level three reply."),
+        (3, "approved", "Level four, still nested."),
+        (1, "pending", "Held for moderation."),
+        (0, "spam", "Buy cheap pills now"),
+        (0, "removed", "Trashed words"),
+        (1, "approved", "A reply to a trashed comm"),
+    ]
+    zoe = post.comments.get(import_ref=f"{SITE}/?p=101#comment-501")
+    assert (zoe.author_name, zoe.author_email, zoe.author_url, zoe.ip_address) == (
+        "Zoë Reader",
+        "zoe@example.org",
+        "https://zoe.example.org/",
+        "192.0.2.10",
+    )
+    assert CommentEvent.objects.filter(action="imported").count() == 8
+
+
+def test_pingbacks_and_trackbacks_are_left_out_and_counted():
+    """Pingbacks and trackbacks are not comments; the report says how many were left out."""
+    report = run(BASIC)
+    assert not Comment.objects.filter(body__contains="Prof G writes").exists()
+    assert "Not imported, by design: 1 attachment, 1 page, 1 pingback, 1 trackback" in report
+
+
+def test_comment_html_becomes_plain_text_without_losing_words():
+    """Paragraphs and breaks become newlines, links keep their address, markup goes."""
+    run(BASIC)
+    first = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-501")
+    assert first.body == (
+        "Thanks Prof G. Is this the same drug?\n\n"
+        "See the label (https://example.org/label) & its warnings."
+    )
+    reply = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-502")
+    assert reply.body == "Yes, the same.\nSame dose too.\n\nSecond paragraph."
+    hostile = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-503")
+    assert hostile.body == "Level three reply."
+    assert (hostile.author_url, hostile.ip_address) == ("", None)
+
+
+def test_hostile_markup_never_reaches_the_page(client):
+    """Scripts, event handlers and javascript: links are gone; formatting is kept."""
+    run(BASIC)
+    page = client.get("/2014/02/08/alemtuzumab-mexico/").content.decode()
+    html = page.split("<main", 1)[1]  # the content; the site's own script is in <head>
+    for bad in ("<script", "alert(", "onclick", "onerror", "onmouseover", "javascript:"):
+        assert bad not in html
+    assert "<em>emphasis</em>" in html and "<li>早期治疗</li>" in html
+    assert "<blockquote><p>Somebody asked for some good news.</p></blockquote>" in html
+    assert "<figcaption>The scan in question</figcaption>" in html
+    assert "<p>Will MSers travel south to be treated?<br>\nThis line follows" in html
+    assert '[gallery ids="7,8"]' in html  # an unknown shortcode stays visible
+    assert "Level four, still nested." in html and "Held for moderation." not in html
+
+
+def test_block_editor_content_is_not_auto_paragraphed():
+    """Block-editor posts keep their own paragraphs and line breaks, as WordPress shows them."""
+    run(BASIC)
+    body = Post.objects.get(slug="block-editor-post").body
+    assert "<p>First block.</p>" in body and "<br>" not in body and "wp:" not in body
+
+
+def test_wxr_1_1_files_are_read():
+    """The older WXR 1.1 namespaces work the same way."""
+    run(DATA / "wxr-1.1.xml")
+    post = Post.objects.get(slug="older-format")
+    assert post.body == "<p>One paragraph.</p>\n<p>Two paragraphs.</p>"
+    assert post.lede == "Old & gold."
+    assert thread(post) == [(0, "approved", "Top"), (1, "approved", "Reply")]
+
+
+def test_reimport_changes_nothing():
+    """Running the same import again leaves every row as it was."""
+    run(BASIC)
+    before = snapshot()
+    report = run(BASIC)
+    assert snapshot() == before
+    assert "Posts: 0 created, 0 updated, 3 unchanged" in report
+
+
+def test_newer_export_adds_only_what_is_new():
+    """A later export adds its new post and reply, updates an edited comment, keeps the rest."""
+    run(BASIC)
+    spam = Comment.objects.get(status="spam")
+    Comment.objects.filter(pk=spam.pk).update(status="removed")  # moderated since
+    report = run(DATA / "wxr-newer.xml")
+    assert "Posts: 1 created, 0 updated, 3 unchanged" in report
+    assert "Comments: 2 created (2 approved), 1 updated, 7 unchanged" in report
+    late = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-511")
+    assert (late.level, late.parent.import_ref) == (4, f"{SITE}/?p=101#comment-504")
+    edited = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-501")
+    assert "very same" in edited.body
+    assert edited.events.filter(action="edited", reason="re-import").exists()
+    assert Comment.objects.get(pk=spam.pk).status == "removed"
+
+
+def test_dry_run_reports_and_writes_nothing():
+    """--dry-run lists posts, comments per status, tags and redirects, and writes no row."""
+    report = run(BASIC, "--dry-run")
+    assert snapshot() == serializers.serialize("json", [])
+    assert "Dry run: nothing was written." in report
+    assert "Posts: 3 would be created" in report
+    assert "Comments: 8 would be created (1 pending, 5 approved, 1 spam, 1 removed)" in report
+    assert "Tags: 3 would be created (ClinicSpeak, MSBlog, SecretDraftTag)" in report
+    assert "Redirects: 5 would be created" in report
+
+
+def test_malformed_file_is_refused_with_its_line():
+    """A truncated file names its file and line; nothing is written."""
+    with pytest.raises(CommandError, match=r"wxr-malformed\.xml:\d+: malformed XML"):
+        run(BASIC, DATA / "wxr-malformed.xml")
+    assert not Post.objects.exists()
+
+
+def test_missing_parent_is_refused_with_its_line():
+    """A reply whose parent is not in the file stops the import, naming file and line."""
+    with pytest.raises(CommandError) as caught:
+        run(DATA / "wxr-orphan.xml")
+    message = str(caught.value)
+    assert "wxr-orphan.xml:101: comment 503" in message and "not in the file" in message
+    assert "wxr-orphan.xml:115: comment 504" in message and "503 is left out" in message
+    assert not Post.objects.exists() and not Comment.objects.exists()
+
+
+def test_skip_bad_leaves_out_bad_items_and_lists_them():
+    """With --skip-bad the orphan and its reply are left out and reported; the rest goes in."""
+    report = run(DATA / "wxr-orphan.xml", "--skip-bad")
+    assert "Skipped 2 bad items (--skip-bad):" in report
+    assert "wxr-orphan.xml:101: comment 503" in report
+    assert Comment.objects.count() == 6
+    assert not Comment.objects.filter(body__startswith="Level").exists()
+
+
+def test_a_file_that_is_not_wxr_is_refused(tmp_path):
+    """An RSS feed without WordPress's namespace is refused, nothing written."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<rss version="2.0"><channel><title>x</title></channel></rss>')
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        run(feed)
+
+
+def test_a_file_with_a_dtd_is_refused(tmp_path):
+    """Entity declarations (billion laughs, external files) are refused before use."""
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        "<rss><channel><title>&e;</title></channel></rss>"
+    )
+    with pytest.raises(CommandError, match="declares a DTD"):
+        run(bomb)
+
+
+def test_wpautop_and_comment_text_rules():
+    """wpautop wraps paragraphs, keeps <pre>; comment HTML keeps words and link addresses."""
+    assert wpautop("a\nb\n\nc") == "<p>a<br />\nb</p>\n<p>c</p>"
+    assert wpautop("<pre>x\n\ny</pre>") == "<pre>x\n\ny</pre>"
+    assert html_to_text('<a href="https://x.org/">https://x.org/</a>') == "https://x.org/"
+    assert html_to_text("<ul><li>one</li><li>two</li></ul>") == "one\n\ntwo"
+    assert html_to_text('<img src="a.png" alt="chart">') == "[chart]"
