@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the final response: it only acts on 404s.
+    "posts.redirects.OriginalURLFallbackMiddleware",
 ]
 
 ROOT_URLCONF = "msblog.urls"

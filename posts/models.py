@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -100,11 +101,31 @@ class Post(models.Model):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
 
+def url_path_and_query(field: str):
+    """SQL for the part of an absolute URL from the first "/" after the host: "/a/b?c"."""
+    after_scheme = Substr(field, StrIndex(field, Value("://")) + 3)
+    slash = StrIndex(after_scheme, Value("/"))
+    return Case(
+        When(GreaterThan(slash, 0), then=Substr(after_scheme, slash)),
+        default=Value("/"),
+        output_field=models.CharField(),
+    )
+
+
 class OriginalURL(models.Model):
     """An address the post had on an earlier platform."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="original_urls")
     url = models.URLField(max_length=500, unique=True)
+    # Old links are looked up by path (posts.redirects); the database derives it from
+    # url, so imports, fixtures and bulk writes can never leave it out of date.
+    path = models.GeneratedField(
+        expression=url_path_and_query("url"),
+        output_field=models.CharField(max_length=500),
+        db_persist=True,
+        db_index=True,
+        serialize=False,
+    )
 
     class Meta:
         verbose_name = "original URL"
