@@ -26,6 +26,9 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("posts:author", kwargs={"slug": self.slug})
+
 
 class PostQuerySet(models.QuerySet):
     def published(self):
