@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "mptt",
     "taggit",
     "posts",
@@ -222,6 +223,7 @@ LOGGING = {
 SITE_NAME = os.environ.get("SITE_NAME", "Prof G's MS Blog")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Multiple sclerosis research, clinic and debate")
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
+FEED_ITEMS = int(os.environ.get("FEED_ITEMS", "20"))
 TAGGIT_CASE_INSENSITIVE = True
 
 COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "10000"))

@@ -88,16 +88,19 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        return reverse("posts:detail", kwargs=self.permalink_kwargs())
+
+    def permalink_kwargs(self) -> dict:
         published = timezone.localtime(self.published_at)
-        return reverse(
-            "posts:detail",
-            kwargs={
-                "year": published.year,
-                "month": published.month,
-                "day": published.day,
-                "slug": self.slug,
-            },
-        )
+        return {
+            "year": published.year,
+            "month": published.month,
+            "day": published.day,
+            "slug": self.slug,
+        }
+
+    def get_comments_feed_url(self):
+        return reverse("posts:post-comments-feed", kwargs=self.permalink_kwargs())
 
     @property
     def is_published(self):

@@ -102,14 +102,33 @@ PAGES = {
     "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 10),
     # author, exists, count, posts, tags, sidebar (2)
     "author": (lambda author: author.get_absolute_url(), 7),
+    # posts, tags
+    "posts feed": (lambda author: reverse("posts:feed"), 2),
+    "posts atom feed": (lambda author: reverse("posts:feed-atom"), 2),
+    # tag, posts, tags
+    "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 3),
+    # comments with their posts
+    "comments feed": (lambda author: reverse("posts:comments-feed"), 1),
+    # five sections: each a count and a page, but home and archives are lists
+    "sitemap": (lambda author: reverse("sitemap"), 7),
 }
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("posts", [3, 30])
 def test_reader_pages_query_count_is_constant(client, page, posts):
-    """Archives and author pages cost the same at 3 and 30 posts."""
+    """Archives, author page, feeds and sitemap cost the same at 3 and 30 posts."""
     author = populate(posts)
     url, expected = PAGES[page]
     queries, _ = count_queries(client, url(author))
     assert queries == expected
+
+
+@pytest.mark.parametrize("comments", [1, 40])
+def test_post_comment_feed_query_count_is_constant(client, comments):
+    """A post's comment feed: the post, then its comments, however many."""
+    post = make_post()
+    for _ in range(comments):
+        make_comment(post)
+    queries, _ = count_queries(client, post.get_comments_feed_url())
+    assert queries == 2
