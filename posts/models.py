@@ -49,6 +49,9 @@ class PostQuerySet(models.QuerySet):
 
 
 class Post(models.Model):
+    """A blog post. On PostgreSQL, posts_post also has a search_document column that
+    database triggers keep; it is not a field here (see posts/search/schema.py)."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"

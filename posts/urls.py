@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from comments import feeds as comment_feeds
 from posts import converters, feeds, views
+from posts.search.views import SearchView
 
 register_converter(converters.Year, "yyyy")
 register_converter(converters.TwoDigits, "mm")
@@ -15,6 +16,7 @@ urlpatterns = [
     path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed-atom"),
     path("comments/feed/", comment_feeds.LatestCommentsFeed(), name="comments-feed"),
     path("comments/feed/atom/", comment_feeds.LatestCommentsAtomFeed(), name="comments-feed-atom"),
+    path("search/", SearchView.as_view(), name="search"),
     path("tag/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
     path("tag/<slug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
     path("tag/<slug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),

@@ -152,16 +152,22 @@ def test_sidebar_lists_recent_approved_comments(client, page_soup):
         lambda post: reverse("posts:archive-year", args=[post.published_at.year]),
         lambda post: post.author.get_absolute_url(),
         lambda post: post.get_absolute_url(),
+        lambda post: reverse("posts:search") + "?q=anything",
     ],
-    ids=["home", "tag", "archive", "author", "post"],
+    ids=["home", "tag", "archive", "author", "post", "search"],
 )
-def test_sidebar_is_on_public_pages(client, page_soup, url):
-    """Every public page has the sidebar."""
+def test_sidebar_and_search_box_are_on_public_pages(client, page_soup, url):
+    """Every public page has the sidebar and a labelled search box in its header."""
     post = make_post(title="Sidebar post", tags=["MSBlog"])
     make_comment(post)
     response = client.get(url(post))
     assert response.status_code == 200
+    soup = page_soup(response)
     assert "Sidebar post" in sidebar(page_soup, response).get_text()
+    box = soup.select_one("header form[role=search]")
+    assert box["action"] == reverse("posts:search")
+    field = box.select_one("input[name=q]")
+    assert soup.select_one(f"label[for={field['id']}]").get_text() == "Search this blog"
 
 
 def test_staff_preview_of_a_draft_keeps_the_sidebar_public(client, page_soup):

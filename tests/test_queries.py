@@ -102,6 +102,13 @@ PAGES = {
     "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 10),
     # author, exists, count, posts, tags, sidebar (2)
     "author": (lambda author: author.get_absolute_url(), 7),
+    # posts count and page, comments count and page, sidebar (2)
+    "search": (lambda author: reverse("posts:search") + "?q=zanzibar", 6),
+    "search posts": (lambda author: reverse("posts:search") + "?q=zanzibar&scope=posts", 4),
+    "search comments": (
+        lambda author: reverse("posts:search") + "?q=zanzibar&scope=comments&page=2",
+        4,
+    ),
     # posts, tags
     "posts feed": (lambda author: reverse("posts:feed"), 2),
     "posts atom feed": (lambda author: reverse("posts:feed-atom"), 2),
@@ -117,7 +124,7 @@ PAGES = {
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("posts", [3, 30])
 def test_reader_pages_query_count_is_constant(client, page, posts):
-    """Archives, author page, feeds and sitemap cost the same at 3 and 30 posts."""
+    """Archives, author page, search, feeds and sitemap cost the same at 3 and 30 posts."""
     author = populate(posts)
     url, expected = PAGES[page]
     queries, _ = count_queries(client, url(author))

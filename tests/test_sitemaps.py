@@ -81,11 +81,12 @@ def test_sitemap_tag_lastmod_ignores_drafts(client):
 
 
 def test_robots_txt_points_at_the_sitemap_and_keeps_robots_out_of_admin(client):
-    """robots.txt disallows the admin and names the sitemap's absolute URL."""
+    """robots.txt disallows the admin and search, and names the sitemap's absolute URL."""
     response = client.get("/robots.txt")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
     assert "User-agent: *" in lines
     assert "Disallow: /admin/" in lines
+    assert "Disallow: /search/" in lines
     assert f"Sitemap: {SITE}/sitemap.xml" in lines
