@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "mptt",
     "taggit",
     "posts",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Acts only on 404s, turning an old address into a 301 to its post.
+    "posts.redirects.OriginalURLFallbackMiddleware",
     # Last, as django-axes requires: it turns locked-out logins into a 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -260,6 +264,7 @@ LOGGING = {
 SITE_NAME = os.environ.get("SITE_NAME", "Prof G's MS Blog")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Multiple sclerosis research, clinic and debate")
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
+FEED_ITEMS = int(os.environ.get("FEED_ITEMS", "20"))
 TAGGIT_CASE_INSENSITIVE = True
 
 # Absolute address of the site, for links in emails.

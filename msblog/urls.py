@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from posts.sitemaps import SITEMAPS
 
 admin.site.site_header = "msblog administration"
 admin.site.site_title = "msblog admin"
@@ -7,5 +11,11 @@ admin.site.site_title = "msblog admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("comments/", include("comments.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots-txt",
+    ),
     path("", include("posts.urls")),
 ]

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -25,6 +26,9 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("posts:author", kwargs={"slug": self.slug})
+
 
 class PostQuerySet(models.QuerySet):
     def published(self):
@@ -45,6 +49,9 @@ class PostQuerySet(models.QuerySet):
 
 
 class Post(models.Model):
+    """A blog post. On PostgreSQL, posts_post also has a search_document column that
+    database triggers keep; it is not a field here (see posts/search/schema.py)."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -84,20 +91,34 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        return reverse("posts:detail", kwargs=self.permalink_kwargs())
+
+    def permalink_kwargs(self) -> dict:
         published = timezone.localtime(self.published_at)
-        return reverse(
-            "posts:detail",
-            kwargs={
-                "year": published.year,
-                "month": published.month,
-                "day": published.day,
-                "slug": self.slug,
-            },
-        )
+        return {
+            "year": published.year,
+            "month": published.month,
+            "day": published.day,
+            "slug": self.slug,
+        }
+
+    def get_comments_feed_url(self):
+        return reverse("posts:post-comments-feed", kwargs=self.permalink_kwargs())
 
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+
+def url_path_and_query(field: str):
+    """SQL for the part of an absolute URL from the first "/" after the host: "/a/b?c"."""
+    after_scheme = Substr(field, StrIndex(field, Value("://")) + 3)
+    slash = StrIndex(after_scheme, Value("/"))
+    return Case(
+        When(GreaterThan(slash, 0), then=Substr(after_scheme, slash)),
+        default=Value("/"),
+        output_field=models.CharField(),
+    )
 
 
 class OriginalURL(models.Model):
@@ -105,6 +126,15 @@ class OriginalURL(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="original_urls")
     url = models.URLField(max_length=500, unique=True)
+    # Old links are looked up by path (posts.redirects); the database derives it from
+    # url, so imports, fixtures and bulk writes can never leave it out of date.
+    path = models.GeneratedField(
+        expression=url_path_and_query("url"),
+        output_field=models.CharField(max_length=500),
+        db_persist=True,
+        db_index=True,
+        serialize=False,
+    )
 
     class Meta:
         verbose_name = "original URL"

@@ -1,11 +1,18 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import DateDetailView, ListView
+from django.views.generic import (
+    DateDetailView,
+    DayArchiveView,
+    ListView,
+    MonthArchiveView,
+    YearArchiveView,
+)
 from taggit.models import Tag
 
 from comments.selectors import discussion_for
-from posts.models import Post
+from posts import selectors
+from posts.models import Author, Post
 
 
 class PostListView(ListView):
@@ -35,6 +42,51 @@ class TagPostListView(PostListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
+class AuthorPostListView(PostListView):
+    template_name = "posts/author_post_list.html"
+    # An author whose posts are all drafts has no public page yet.
+    allow_empty = False
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class PostArchiveMixin:
+    """What the year, month and day archives share: the permalink's date parts, the
+    home page's summaries and paging, and a 404 for a period with nothing published."""
+
+    date_field = "published_at"
+    month_format = "%m"
+    day_format = "%d"
+    paginate_by = settings.POSTS_PER_PAGE
+    context_object_name = "posts"
+    allow_empty = False
+
+    def get_queryset(self):
+        # Lean, because the views also use it to find the neighbouring periods.
+        return Post.objects.published().select_related("author")
+
+    def get_dated_items(self):
+        date_list, posts, extra_context = super().get_dated_items()
+        return date_list, posts.with_comment_count().prefetch_related("tags"), extra_context
+
+
+class PostYearArchiveView(PostArchiveMixin, YearArchiveView):
+    make_object_list = True
+
+
+class PostMonthArchiveView(PostArchiveMixin, MonthArchiveView):
+    pass
+
+
+class PostDayArchiveView(PostArchiveMixin, DayArchiveView):
+    pass
+
+
 class PostDetailView(DateDetailView):
     template_name = "posts/post_detail.html"
     date_field = "published_at"
@@ -55,6 +107,8 @@ class PostDetailView(DateDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(discussion_for(self.request, self.object))
+        context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
+        context["related_posts"] = selectors.related_posts(self.object)
         return context
 
     def get(self, request, *args, **kwargs):

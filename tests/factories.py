@@ -14,6 +14,11 @@ from posts.models import Author, Post
 _sequence = itertools.count(1)
 
 
+def local_datetime(year, month, day, hour=12, minute=0) -> datetime.datetime:
+    """An aware datetime in the site's time zone, as permalinks and archives read it."""
+    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
+
+
 def make_author(name=None, **fields) -> Author:
     n = next(_sequence)
     name = name or f"Author {n}"

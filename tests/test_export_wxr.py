@@ -71,15 +71,28 @@ def realistic_site():
             created_at=at(2021, 3, 4, 10, depth),
             author_url="https://reader.example.org/" if depth == 2 else "",
         )
-    for status in ("pending", "spam", "removed"):
-        gone = make_comment(post, status=status, created_at=at(2021, 3, 5, 8, 0))
-        make_comment(post, parent=gone, body="Reply under a non-approved comment.", created_at=NOON)
-    make_comment(post, body="Staff answer", user=staff, author_name="Mouse Doctor", created_at=NOON)
+    # Distinct times: the sidebar orders recent comments by time, and an import may
+    # number rows differently, so ties would be broken differently.
+    for minute, status in enumerate(("pending", "spam", "removed")):
+        gone = make_comment(post, status=status, created_at=at(2021, 3, 5, 8, minute))
+        make_comment(
+            post,
+            parent=gone,
+            body="Reply under a non-approved comment.",
+            created_at=at(2021, 3, 5, 9, minute),
+        )
+    make_comment(
+        post,
+        body="Staff answer",
+        user=staff,
+        author_name="Mouse Doctor",
+        created_at=at(2021, 3, 5, 10, 0),
+    )
     make_comment(
         post,
         body="Line one\nline two http://example.org/x",
         ip_address="192.0.2.1",
-        created_at=NOON,
+        created_at=at(2021, 3, 5, 11, 0),
     )
     make_post(title="Closed to comments", comments_open=False, published_at=at(2021, 4, 1))
     draft = make_post(

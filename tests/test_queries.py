@@ -1,11 +1,20 @@
-"""Pages run a fixed number of SQL queries, whatever the number of comments or posts."""
+"""Pages and feeds run a fixed number of SQL queries, whatever the number of comments or
+posts."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import comment_form_data, make_comment, make_post, make_thread
+from posts.models import Post
+from tests.factories import (
+    comment_form_data,
+    local_datetime,
+    make_author,
+    make_comment,
+    make_post,
+    make_thread,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +32,9 @@ def test_post_page_query_count_is_constant(client, page_soup, size):
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, response = count_queries(client, post.get_absolute_url())
-    # post+author, tags, related entries, thread, count
-    assert queries == 5
+    # post+author, tags, related entries, thread, count, previous/next, related posts,
+    # sidebar posts and comments
+    assert queries == 9
     assert len(page_soup(response).select("li.comment")) == size
 
 
@@ -35,7 +45,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     for body in ("first", "second", "third"):
         client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
-    assert queries == 5
+    assert queries == 8  # as above, less related posts: this post has no tags
     assert response.content.decode().count("awaiting moderation") == 3
 
 
@@ -46,8 +56,8 @@ def test_home_query_count_is_constant(client, posts):
         post = make_post(tags=[f"tag{n % 4}", "MSBlog"])
         make_comment(post)
     queries, _ = count_queries(client, reverse("posts:index"))
-    # page count, posts with author and comment counts, tags
-    assert queries == 3
+    # page count, posts with author and comment counts, tags, sidebar posts and comments
+    assert queries == 5
 
 
 @pytest.mark.parametrize("posts", [3, 30])
@@ -56,5 +66,83 @@ def test_tag_page_query_count_is_constant(client, posts):
     for _ in range(posts):
         make_comment(make_post(tags=["MSBlog"]))
     queries, _ = count_queries(client, reverse("posts:tag", args=["msblog"]))
-    # tag, exists (empty tag pages are 404s), page count, posts, tags
-    assert queries == 5
+    # tag, exists (empty tag pages are 404s), page count, posts, tags, sidebar (2)
+    assert queries == 7
+
+
+def populate(posts: int, comments_per_post: int = 2):
+    """``posts`` published posts in February 2014, tagged, each with approved comments
+    that mention "zanzibar", on several days; and one draft."""
+    author = make_author()
+    for n in range(posts):
+        post = make_post(
+            author=author,
+            title=f"Zanzibar post {n}",
+            tags=[f"tag{n % 3}", "MSBlog"],
+            published_at=local_datetime(2014, 2, 1 + n % 3, hour=n % 20),
+        )
+        for _ in range(comments_per_post):
+            make_comment(post, body="Zanzibar again.")
+    make_post(author=author, status="draft", published_at=local_datetime(2014, 2, 1))
+    return author
+
+
+def test_post_pages_with_neighbours_and_related_posts_are_constant(client):
+    """Previous/next and related posts cost the same with 3 or 30 posts around."""
+    counts = set()
+    for size in (3, 30):
+        populate(size, comments_per_post=1)
+        post = Post.objects.published().order_by("?").first()
+        counts.add(count_queries(client, post.get_absolute_url())[0])
+    assert counts == {9}
+
+
+PAGES = {
+    # name: (url, queries)
+    "year archive": (
+        lambda author: reverse("posts:archive-year", args=[2014]),
+        # exists, months, next year, previous year, count, posts, tags, sidebar (2)
+        9,
+    ),
+    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 9),
+    # no days listed, but next and previous day and month
+    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 10),
+    # author, exists, count, posts, tags, sidebar (2)
+    "author": (lambda author: author.get_absolute_url(), 7),
+    # posts count and page, comments count and page, sidebar (2)
+    "search": (lambda author: reverse("posts:search") + "?q=zanzibar", 6),
+    "search posts": (lambda author: reverse("posts:search") + "?q=zanzibar&scope=posts", 4),
+    "search comments": (
+        lambda author: reverse("posts:search") + "?q=zanzibar&scope=comments&page=2",
+        4,
+    ),
+    # posts, tags
+    "posts feed": (lambda author: reverse("posts:feed"), 2),
+    "posts atom feed": (lambda author: reverse("posts:feed-atom"), 2),
+    # tag, posts, tags
+    "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 3),
+    # comments with their posts
+    "comments feed": (lambda author: reverse("posts:comments-feed"), 1),
+    # five sections: each a count and a page, but home and archives are lists
+    "sitemap": (lambda author: reverse("sitemap"), 7),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("posts", [3, 30])
+def test_reader_pages_query_count_is_constant(client, page, posts):
+    """Archives, author page, search, feeds and sitemap cost the same at 3 and 30 posts."""
+    author = populate(posts)
+    url, expected = PAGES[page]
+    queries, _ = count_queries(client, url(author))
+    assert queries == expected
+
+
+@pytest.mark.parametrize("comments", [1, 40])
+def test_post_comment_feed_query_count_is_constant(client, comments):
+    """A post's comment feed: the post, then its comments, however many."""
+    post = make_post()
+    for _ in range(comments):
+        make_comment(post)
+    queries, _ = count_queries(client, post.get_comments_feed_url())
+    assert queries == 2

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from posts import selectors
+
 register = template.Library()
 
 HASHTAG_RE = re.compile(r"#(\w+)")
@@ -36,3 +38,12 @@ def lede_html(post) -> str:
         last = match.end()
     html.append(escape(post.lede[last:]))
     return mark_safe("".join(html))  # noqa: S308 -- built from escaped text and format_html
+
+
+@register.inclusion_tag("posts/_sidebar.html")
+def sidebar():
+    """Recent posts and recent approved comments: two queries on every page."""
+    return {
+        "recent_posts": selectors.recent_posts(),
+        "recent_comments": selectors.recent_comments(),
+    }

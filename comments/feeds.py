@@ -1,0 +1,85 @@
+"""RSS 2.0 and Atom feeds of approved comments, site-wide and per post.
+
+An item names its author and links to the comment on its post; the commenter's email
+and IP address are never part of a feed.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from comments.templatetags.comment_tags import comment_text
+from posts.feeds import BaseFeed
+from posts.models import Post
+from posts.selectors import LINK_FIELDS, readable_comments
+
+
+class LatestCommentsFeed(BaseFeed):
+    title = f"Comments on {settings.SITE_NAME}"
+    link = reverse_lazy("posts:index")
+    description = f"The latest comments on {settings.SITE_NAME}"
+
+    def comments(self, obj):
+        return readable_comments()
+
+    def items(self, obj):
+        return (
+            self.comments(obj)
+            .select_related("post")
+            .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
+            .order_by("-created_at", "-pk")[: settings.FEED_ITEMS]
+        )
+
+    def item_title(self, comment):
+        return f"Comment on {comment.post.title} by {comment.author_name}"
+
+    def item_description(self, comment):
+        # The same escaped, linkified HTML the post page shows.
+        return comment_text(comment.body)
+
+    def item_link(self, comment):
+        return comment.get_absolute_url()
+
+    def item_pubdate(self, comment):
+        return comment.created_at
+
+    def item_author_name(self, comment):
+        return comment.author_name
+
+
+class LatestCommentsAtomFeed(LatestCommentsFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestCommentsFeed.description
+
+
+class PostCommentsFeed(LatestCommentsFeed):
+    def get_object(self, request, year, month, day, slug):
+        try:
+            date = datetime.date(year, month, day)
+        except ValueError:
+            raise Http404("No such date.") from None
+        return get_object_or_404(Post.objects.published(), slug=slug, published_at__date=date)
+
+    def title(self, post):
+        return f"Comments on “{post.title}”"
+
+    def link(self, post):
+        return post.get_absolute_url()
+
+    def description(self, post):
+        return f"Comments on “{post.title}”, {settings.SITE_NAME}"
+
+    def comments(self, post):
+        return readable_comments().filter(post=post)
+
+    def item_title(self, comment):
+        return f"By: {comment.author_name}"
+
+
+class PostCommentsAtomFeed(PostCommentsFeed):
+    feed_type = Atom1Feed
+    subtitle = PostCommentsFeed.description

@@ -1,0 +1,70 @@
+"""Site search over published posts and approved comments.
+
+One backend per database: PostgreSQL full-text search (postgres.py), SQLite FTS5
+(sqlite.py), or, when the SQLite library lacks FTS5, case-insensitive matching
+(fallback.py). Each narrows and ranks querysets it is given; what may be found at all is
+decided here, once, by Post.objects.published() and (through
+posts.selectors.readable_comments) Comment.objects.public().
+"""
+
+from types import ModuleType
+
+from django.db import connection
+
+from comments.models import Comment
+from posts.models import Post
+from posts.search import fallback, postgres, schema, sqlite
+from posts.search.snippets import html_to_text, mark_terms, snippet_html
+from posts.search.terms import MAX_LENGTH, parse_query
+from posts.selectors import LINK_FIELDS, readable_comments
+
+__all__ = ["MAX_LENGTH", "add_snippets", "backend", "search_comments", "search_posts"]
+
+
+def backend() -> ModuleType:
+    if connection.vendor == "postgresql":
+        return postgres
+    if connection.vendor == "sqlite" and schema.fts5_available():
+        return sqlite
+    return fallback
+
+
+def searchable_posts():
+    return Post.objects.published().select_related("author")
+
+
+def searchable_comments():
+    return (
+        readable_comments()
+        .select_related("post")
+        .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
+    )
+
+
+def search_posts(text: str):
+    """Published posts matching ``text``, best first; each has ``headline`` (or None)."""
+    text = text.strip()[:MAX_LENGTH]
+    if not text:
+        return Post.objects.none()
+    return backend().search_posts(searchable_posts(), text)
+
+
+def search_comments(text: str):
+    """Approved comments on published posts matching ``text``, best first."""
+    text = text.strip()[:MAX_LENGTH]
+    if not text:
+        return Comment.objects.none()
+    return backend().search_comments(searchable_comments(), text)
+
+
+def add_snippets(objects, text: str) -> None:
+    """Set ``snippet`` (safe HTML, hits in <mark>) on each result about to be shown."""
+    terms = parse_query(text).terms
+    for obj in objects:
+        is_post = isinstance(obj, Post)
+        headline = getattr(obj, "headline", None)
+        if headline is None:
+            plain = html_to_text(obj.body) if is_post else obj.body
+            obj.snippet = snippet_html(mark_terms(plain, terms), source_is_html=False)
+        else:
+            obj.snippet = snippet_html(headline, source_is_html=is_post)

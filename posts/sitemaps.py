@@ -1,0 +1,99 @@
+"""sitemap.xml: the home page, every published post, and the tag, author and archive
+pages that list them. Each section is one query (plus the paginator's count)."""
+
+import datetime
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from taggit.models import Tag
+
+from posts.models import Author, Post
+from posts.selectors import LINK_FIELDS
+
+
+class HomeSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 1.0
+
+    def items(self):
+        return ["posts:index"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+class PostSitemap(Sitemap):
+    priority = 0.8
+
+    def items(self):
+        return Post.objects.published().only(*LINK_FIELDS, "updated_at")
+
+    def lastmod(self, post):
+        return post.updated_at
+
+
+class TagSitemap(Sitemap):
+    def items(self):
+        # filter() before annotate(): the latest change among published posts only.
+        return (
+            Tag.objects.filter(post__in=Post.objects.published())
+            .annotate(lastmod=Max("post__updated_at"))
+            .order_by("name")
+        )
+
+    def location(self, tag):
+        return reverse("posts:tag", kwargs={"slug": tag.slug})
+
+    def lastmod(self, tag):
+        return tag.lastmod
+
+
+class AuthorSitemap(Sitemap):
+    def items(self):
+        return (
+            Author.objects.filter(posts__in=Post.objects.published())
+            .annotate(lastmod=Max("posts__updated_at"))
+            .order_by("name")
+        )
+
+    def lastmod(self, author):
+        return author.lastmod
+
+
+class ArchiveSitemap(Sitemap):
+    """Year and month archives that have published posts."""
+
+    def items(self):
+        months = (
+            Post.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(lastmod=Max("updated_at"))
+            .order_by("month")
+        )
+        items: dict[tuple, datetime.datetime] = {}
+        for row in months:
+            month, lastmod = row["month"], row["lastmod"]
+            items[(month.year, month.month)] = lastmod
+            year = (month.year,)
+            items[year] = max(lastmod, items.get(year, lastmod))
+        return sorted(items.items())
+
+    def location(self, item):
+        period, _ = item
+        name = "posts:archive-year" if len(period) == 1 else "posts:archive-month"
+        return reverse(name, args=period)
+
+    def lastmod(self, item):
+        return item[1]
+
+
+SITEMAPS = {
+    "home": HomeSitemap,
+    "posts": PostSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "archives": ArchiveSitemap,
+}
