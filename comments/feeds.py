@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
+from comments.models import Comment
 from comments.templatetags.comment_tags import comment_text
 from posts.feeds import BaseFeed
 from posts.models import Post
-from posts.selectors import LINK_FIELDS, readable_comments
+from posts.selectors import LINK_FIELDS
 
 
 class LatestCommentsFeed(BaseFeed):
@@ -24,7 +25,7 @@ class LatestCommentsFeed(BaseFeed):
     description = f"The latest comments on {settings.SITE_NAME}"
 
     def comments(self, obj):
-        return readable_comments()
+        return Comment.objects.readable()
 
     def items(self, obj):
         return (
@@ -74,7 +75,7 @@ class PostCommentsFeed(LatestCommentsFeed):
         return f"Comments on “{post.title}”, {settings.SITE_NAME}"
 
     def comments(self, post):
-        return readable_comments().filter(post=post)
+        return Comment.objects.readable().filter(post=post)
 
     def item_title(self, comment):
         return f"By: {comment.author_name}"

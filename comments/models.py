@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from mptt.managers import TreeManager
@@ -10,11 +10,27 @@ from mptt.querysets import TreeQuerySet
 
 from posts.models import Post
 
+HIDING_STATUSES = ("pending", "spam")  # a comment in these hides its whole branch
+
 
 class CommentQuerySet(TreeQuerySet):
     def public(self):
-        """Comments anyone may read and count: approved ones, not stand-ins."""
-        return self.filter(status=Comment.Status.APPROVED, placeholder=False)
+        """Comments anyone may read and count: approved, not stand-ins, and not in a branch
+        that a pending or spam comment hides (a removed one leaves a placeholder)."""
+        hidden_ancestor = Comment.objects.filter(
+            tree_id=OuterRef("tree_id"),
+            lft__lt=OuterRef("lft"),
+            rght__gt=OuterRef("rght"),
+            status__in=HIDING_STATUSES,
+        )
+        return self.filter(status=Comment.Status.APPROVED, placeholder=False).exclude(
+            Exists(hidden_ancestor)
+        )
+
+    def readable(self):
+        """Public comments on published posts: what lists outside a post page may show
+        (sidebar, feeds, search)."""
+        return self.public().filter(post__in=Post.objects.published())
 
     def in_thread(self, *, own_pending_ids=()):
         """Rows a thread is drawn from: public comments, removed ones and stand-ins (shown
@@ -100,6 +116,12 @@ class Comment(MPTTModel):
             models.Index(fields=["post", "tree_id", "lft"], name="comment_thread"),
             models.Index(fields=["post", "status"], name="comment_post_status"),
             models.Index(fields=["status", "-created_at"], name="comment_status_created"),
+            # Keeps public()'s hidden-ancestor check to the few hidden nodes of a tree.
+            models.Index(
+                fields=["tree_id", "lft", "rght"],
+                condition=Q(status__in=HIDING_STATUSES),
+                name="comment_hiding_nodes",
+            ),
             # Matches author_email__iexact lookups (known authors, privacy commands).
             models.Index(Upper("author_email"), "status", name="comment_email_status"),
         ]

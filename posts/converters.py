@@ -18,3 +18,15 @@ class Year(FixedDigits):
 
 class TwoDigits(FixedDigits):
     regex = "[0-9]{2}"
+
+
+class TagSlug:
+    """A tag's slug; taggit keeps letters like "é" in slugs, which <slug:> would refuse."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -1,34 +1,16 @@
 """Reads for the navigation around posts: neighbours, related posts, the sidebar.
 
 Each function runs one query whatever the number of posts or comments, and sees only
-what Post.objects.published() and Comment.objects.public() let anyone see.
+what Post.objects.published() and Comment.objects.readable() let anyone see.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Q, Subquery
 
 from comments.models import Comment
 from posts.models import Post
 
 # Enough to draw a link to a post: its title and the two parts of its permalink.
 LINK_FIELDS = ("title", "slug", "published_at")
-
-
-def readable_comments():
-    """Approved comments a reader can find on their post's page.
-
-    Comment.objects.public(), on published posts, less the replies a thread hides
-    (comments.selectors.visible_nodes): those below a comment no public thread shows,
-    such as a spam or pending one. Every list of comments outside the post page (the
-    sidebar, the comment feeds, search) starts here.
-    """
-    hidden_ancestors = Comment.objects.filter(
-        tree_id=OuterRef("tree_id"), lft__lt=OuterRef("lft"), rght__gt=OuterRef("rght")
-    ).exclude(pk__in=Comment.objects.in_thread().values("pk"))
-    return (
-        Comment.objects.public()
-        .filter(post__in=Post.objects.published())
-        .exclude(Exists(hidden_ancestors))
-    )
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
@@ -79,7 +61,7 @@ def recent_posts(*, limit: int = 5) -> list[Post]:
 def recent_comments(*, limit: int = 5) -> list[Comment]:
     """The latest approved comments on published posts, with what a link to them needs."""
     return list(
-        readable_comments()
+        Comment.objects.readable()
         .select_related("post")
         .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
         .order_by("-created_at", "-pk")[:limit]

@@ -7,6 +7,7 @@ from posts.search.views import SearchView
 register_converter(converters.Year, "yyyy")
 register_converter(converters.TwoDigits, "mm")
 register_converter(converters.TwoDigits, "dd")
+register_converter(converters.TagSlug, "tag")
 
 app_name = "posts"
 
@@ -17,9 +18,9 @@ urlpatterns = [
     path("comments/feed/", comment_feeds.LatestCommentsFeed(), name="comments-feed"),
     path("comments/feed/atom/", comment_feeds.LatestCommentsAtomFeed(), name="comments-feed-atom"),
     path("search/", SearchView.as_view(), name="search"),
-    path("tag/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
-    path("tag/<slug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
-    path("tag/<slug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
+    path("tag/<tag:slug>/", views.TagPostListView.as_view(), name="tag"),
+    path("tag/<tag:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
+    path("tag/<tag:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
     path("author/<slug:slug>/", views.AuthorPostListView.as_view(), name="author"),
     path("<yyyy:year>/", views.PostYearArchiveView.as_view(), name="archive-year"),
     path("<yyyy:year>/<mm:month>/", views.PostMonthArchiveView.as_view(), name="archive-month"),

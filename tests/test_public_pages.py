@@ -171,3 +171,27 @@ def test_deep_threads_are_capped_visually(client, page_soup, settings):
     deepest = soup.select_one(f"#comment-{parent.pk}")
     assert len(deepest.find_parents("ol", class_="children")) == 5
     assert "depth-capped" in deepest["class"]
+
+
+def test_non_ascii_tag_has_a_working_page(client, page_soup):
+    """A tag typed with accents ("Névrologie") gets a page that its links reach."""
+    post = make_post(title="En français", tags=["Névrologie"])
+    soup = page_soup(client.get(post.get_absolute_url()))
+    link = soup.select_one(".tag-list a")["href"]
+    assert link == "/tag/n%C3%A9vrologie/"
+    page = client.get(link)
+    assert page.status_code == 200 and "En français" in page.content.decode()
+
+
+@pytest.mark.parametrize("status", ["pending", "spam"])
+def test_replies_under_a_hidden_comment_are_neither_shown_nor_counted(client, status):
+    """An approved reply below a pending or spam comment is hidden and uncounted everywhere."""
+    post = make_post(title="Counted post")
+    parent = make_comment(post, body="Parent words.")
+    make_comment(post, parent=parent, body="Hidden reply.")
+    Comment.objects.filter(pk=parent.pk).update(status=status)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Hidden reply." not in page and "No comments yet on" in page
+    home = client.get(reverse("posts:index")).content.decode()
+    assert "No comments yet" in home
+    assert Comment.objects.public().count() == 0

@@ -3,8 +3,7 @@
 One backend per database: PostgreSQL full-text search (postgres.py), SQLite FTS5
 (sqlite.py), or, when the SQLite library lacks FTS5, case-insensitive matching
 (fallback.py). Each narrows and ranks querysets it is given; what may be found at all is
-decided here, once, by Post.objects.published() and (through
-posts.selectors.readable_comments) Comment.objects.public().
+decided here, once, by Post.objects.published() and Comment.objects.readable().
 """
 
 from types import ModuleType
@@ -16,7 +15,7 @@ from posts.models import Post
 from posts.search import fallback, postgres, schema, sqlite
 from posts.search.snippets import html_to_text, mark_terms, snippet_html
 from posts.search.terms import MAX_LENGTH, parse_query
-from posts.selectors import LINK_FIELDS, readable_comments
+from posts.selectors import LINK_FIELDS
 
 __all__ = ["MAX_LENGTH", "add_snippets", "backend", "search_comments", "search_posts"]
 
@@ -35,7 +34,7 @@ def searchable_posts():
 
 def searchable_comments():
     return (
-        readable_comments()
+        Comment.objects.readable()
         .select_related("post")
         .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
     )
