@@ -25,4 +25,10 @@ def public_pages() -> list[tuple[str, str]]:
         ("post-missing-parent", replay.get_absolute_url()),
         ("comment-form-reply", f"{clinic.get_absolute_url()}?replytocom={reply_target.pk}"),
         ("tag", "/tag/msblog/"),
+        ("archive-year", "/2014/"),
+        ("archive-month", "/2014/08/"),
+        ("archive-day", "/2014/08/01/"),
+        ("author", "/author/prof-g/"),
+        ("search", "/search/?q=alemtuzumab"),
+        ("search-empty", "/search/?q=zzzznotfound"),
     ]

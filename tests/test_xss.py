@@ -9,6 +9,7 @@ event handler or a javascript:/data: URL, and each payload reads back as text.
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from lxml import etree
 
 from comments import services
 from comments.models import Comment
 from posts.models import Post
+from posts.search.views import SearchView
 from tests.conftest import TEST_OUTPUT
 from tests.factories import comment_form_data, make_comment, make_post, make_staff
 
@@ -153,29 +156,157 @@ def login(page, live_server):
     page.click("input[type=submit]")
 
 
-def check_page(page, url, problems: list, surface: str):
-    page.goto(url)
-    found = page.evaluate(DOM_PROBLEMS)
-    problems.extend(f"{surface} {url}: {p}" for p in found)
+class Sweep:
+    """Loads surfaces in one Chromium page and collects everything that went wrong."""
+
+    def __init__(self, page, base_url: str):
+        self.page, self.base_url = page, base_url
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.loads = 0
+        page.add_init_script(TRAP)
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def load(self, path: str, surface: str) -> None:
+        self.page.goto(f"{self.base_url}{path}")
+        self.inspect(f"{surface} {path}")
+
+    def render(self, html: str, surface: str) -> None:
+        """Show HTML as a naive client (a feed reader) would, then inspect it."""
+        self.page.set_content(html)
+        self.inspect(surface)
+
+    def inspect(self, where: str) -> None:
+        self.loads += 1
+        self.problems += [f"{where}: {p}" for p in self.page.evaluate(DOM_PROBLEMS)]
+
+    def expect_text(self, got, expected: str, what: str) -> None:
+        if squash(got or "") != squash(expected):
+            self.problems.append(f"{what} not shown as text: {expected[:50]!r} -> {got!r:.80}")
+
+    def post_pages(self, posts: dict, accepted: dict) -> None:
+        """Each post page shows its payloads, read back in the field they were typed into."""
+        for field in ("body", "author_name", "author_url"):
+            for post in posts[field]:
+                self.load(post.get_absolute_url(), "post page")
+                self.check_shown(field, accepted[field])
+
+    def check_shown(self, field: str, accepted: dict) -> None:
+        shown = self.page.evaluate(SHOWN_TEXT)
+        key = {"body": "body", "author_name": "name", "author_url": "url"}[field]
+        for comment, payload in accepted.items():
+            item = shown.get(f"comment-{comment.pk}")
+            if item is None:
+                continue  # on another post
+            if key == "url":
+                if item["url"] != field_value(field, payload):
+                    self.problems.append(f"website lost: {payload[:50]!r} -> {item['url']!r:.80}")
+            else:
+                self.expect_text(item[key], payload, field)
+
+    def reply_headings(self, accepted_names: dict) -> None:
+        """?replytocom= names each payload author in the reply form's heading."""
+        for comment, payload in accepted_names.items():
+            self.load(f"{comment.post.get_absolute_url()}?replytocom={comment.pk}", "replytocom")
+            heading = self.page.locator("#reply-title .reply-to").inner_text()
+            self.expect_text(heading, f"to {payload}", "reply heading")
+
+    def imported_page(self, post, imported: list[str]) -> None:
+        self.load(post.get_absolute_url(), "imported page")
+        body = squash(self.page.locator(".entry-content").inner_text())
+        comments = {squash(v["body"]) for v in self.page.evaluate(SHOWN_TEXT).values() if v}
+        for payload in imported:
+            if squash(payload) not in body or squash(payload) not in comments:
+                self.problems.append(f"imported payload not shown as text: {payload[:50]!r}")
+
+    def feeds(self, client, posts: dict) -> None:
+        """Comment feeds: the raw feed in Chromium, then each item's HTML as a reader shows it.
+
+        The site-wide feeds hold every comment; per-post feeds are checked on one post of
+        each field."""
+        feed_urls = [reverse("posts:comments-feed"), reverse("posts:comments-feed-atom")]
+        feed_urls += [
+            reverse("posts:post-comments-feed", kwargs=post_kwargs(posts[field][0]))
+            for field in ("body", "author_name", "author_url")
+        ]
+        for url in feed_urls:
+            self.load(url, "feed")
+            items = feed_items(client.get(url).content)
+            comments = Comment.objects.in_bulk([item["comment_id"] for item in items])
+            html = "".join(f'<div class="item">{item["html"]}</div>' for item in items)
+            self.render(f"<!doctype html><title>feed</title>{html}", f"feed items {url}")
+            shown = self.page.evaluate(
+                "() => [...document.querySelectorAll('.item')].map((d) => d.innerText)"
+            )
+            for item, text in zip(items, shown, strict=True):
+                comment = comments[item["comment_id"]]
+                self.expect_text(text, comment.body, "feed item")
+                if squash(item["author"]) != squash(comment.author_name):
+                    self.problems.append(f"feed author garbled: {item['author'][:60]!r}")
+
+    def search(self, monkeypatch) -> None:
+        """Search results with highlighted snippets: <mark> is their only markup."""
+        monkeypatch.setattr(SearchView, "per_page", 1000)
+        for query in ("alert", "script", "javascript", "author_name", "onerror"):
+            self.load(f"/search/?q={query}&scope=comments", "search")
+            other = self.page.evaluate(
+                "() => [...document.querySelectorAll('.search-snippet *')]"
+                ".filter((e) => e.tagName !== 'MARK').map((e) => e.outerHTML.slice(0, 80))"
+            )
+            self.problems += [f"search snippet markup: {html}" for html in other]
+            if not self.page.locator(".search-snippet mark").count():
+                self.problems.append(f"search for {query!r} highlighted nothing")
+
+    def admin(self, posts: dict, accepted: dict, bundle) -> None:
+        """Comment lists by field, the pending queue, and change forms."""
+        changelist = "/admin/comments/comment/"
+        lists = {"body": "?parent__isempty=0&all="}  # every reply: the body payloads
+        lists |= {field: f"?q=%5B{field}&all=" for field in FIELDS[1:]}  # by their marker
+        for field, query in lists.items():
+            self.load(f"{changelist}{query}", "admin list")
+            listed = squash(self.page.locator("#changelist").inner_text())
+            for payload in accepted[field].values():
+                if squash(field_value(field, payload))[:40] not in listed:  # lists show excerpts
+                    self.problems.append(f"admin list lost {field} {payload[:50]!r}")
+        self.load(f"{changelist}?status__exact=pending&all=", "moderation queue")
+        # Change forms render fields with the list's machinery: one comment holding every
+        # payload in its text and history, and a sample of each field.
+        sample = [bundle] + [c for field in FIELDS for c in list(accepted[field])[::12]]
+        for comment in sample:
+            self.load(f"{changelist}{comment.pk}/change/", "change form")
 
 
-def check_shown(page, field: str, accepted: dict, problems: list) -> None:
-    """Each accepted payload reads back, as text, in the field it was typed into."""
-    shown = page.evaluate(SHOWN_TEXT)
-    key = {"body": "body", "author_name": "name", "author_url": "url"}[field]
-    for comment, payload in accepted.items():
-        item = shown.get(f"comment-{comment.pk}")
-        if item is None:
-            continue  # on another post
-        expected, got = field_value(field, payload), item[key]
-        ok = got == expected if key == "url" else squash(got or "") == squash(expected)
-        if not ok:
-            problems.append(f"{field} not shown as text: {payload[:50]!r} -> {got!r:.80}")
+def post_kwargs(post) -> dict:
+    return {
+        "year": post.published_at.year,
+        "month": post.published_at.month,
+        "day": post.published_at.day,
+        "slug": post.slug,
+    }
 
 
-def test_no_payload_executes_on_any_surface(new_page, live_server, tmp_path, settings, mailoutbox):
+def feed_items(content: bytes) -> list[dict]:
+    """Each RSS item's or Atom entry's HTML, author, and the comment it links to."""
+    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False))
+    atom = "{http://www.w3.org/2005/Atom}"
+    items = []
+    for element in root.iter("item", f"{atom}entry"):
+        html = element.findtext("description") or element.findtext(f"{atom}summary") or ""
+        author = element.findtext("{http://purl.org/dc/elements/1.1/}creator") or (
+            element.findtext(f"{atom}author/{atom}name") or ""
+        )
+        link = element.findtext("link") or element.find(f"{atom}link").get("href")
+        comment_id = int(re.search(r"#comment-(\d+)$", link)[1])
+        items.append({"html": html, "author": author, "comment_id": comment_id})
+    return items
+
+
+def test_no_payload_executes_on_any_surface(
+    new_page, live_server, client, tmp_path, settings, mailoutbox, monkeypatch
+):
     """Every payload in every commenter field is inert and readable on every surface."""
     settings.COMMENTS_FLOOD_LIMIT = 0
+    settings.FEED_ITEMS = 1000
     settings.COMMENTS_MODERATOR_EMAILS = ["moderators@example.org"]
     moderator = make_staff("xss-admin", superuser=True)
     moderator.set_password(ADMIN_PASSWORD)
@@ -185,60 +316,17 @@ def test_no_payload_executes_on_any_surface(new_page, live_server, tmp_path, set
     for field in ("body", "author_name", "author_url"):
         approve_all(list(accepted[field]), moderator)
     imported_post, imported = import_capture(tmp_path)
-
-    page = new_page(bypass_csp=True)
-    page.add_init_script(TRAP)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    problems: list[str] = []
-    loads = 0
-
-    # Post pages, then each payload author named by the ?replytocom= reply heading.
-    for field in ("body", "author_name", "author_url"):
-        for post in posts[field]:
-            check_page(page, f"{live_server.url}{post.get_absolute_url()}", problems, "post")
-            check_shown(page, field, accepted[field], problems)
-            loads += 1
-    for comment, payload in accepted["author_name"].items():
-        url = f"{live_server.url}{comment.post.get_absolute_url()}?replytocom={comment.pk}"
-        check_page(page, url, problems, "replytocom")
-        loads += 1
-        heading = page.locator("#reply-title .reply-to").inner_text()
-        if squash(heading) != squash(f"to {payload}"):
-            problems.append(f"reply heading lost {payload[:50]!r}: {heading[:80]!r}")
-
-    # The imported page: payloads as body paragraphs and as comments.
-    check_page(page, f"{live_server.url}{imported_post.get_absolute_url()}", problems, "import")
-    loads += 1
-    body_text = squash(page.locator(".entry-content").inner_text())
-    comment_texts = {squash(v["body"]) for v in page.evaluate(SHOWN_TEXT).values() if v}
-    for payload in imported:
-        if squash(payload) not in body_text or squash(payload) not in comment_texts:
-            problems.append(f"imported payload not shown as text: {payload[:50]!r}")
-
-    # The admin: every post's comments listed, the pending queue, change forms.
-    login(page, live_server)
-    changelist = f"{live_server.url}/admin/comments/comment/"
-    lists = {"body": "?parent__isempty=0&all="}  # every reply: the body payloads
-    lists |= {field: f"?q=%5B{field}&all=" for field in FIELDS[1:]}  # by their marker
-    for field, query in lists.items():
-        check_page(page, f"{changelist}{query}", problems, "admin list")
-        loads += 1
-        listed = squash(page.locator("#changelist").inner_text())
-        for payload in accepted[field].values():
-            shown = squash(field_value(field, payload))[:40]  # the list shows excerpts
-            if shown not in listed:
-                problems.append(f"admin list lost {field} {payload[:50]!r}")
-    check_page(page, f"{changelist}?status__exact=pending&all=", problems, "moderation queue")
-    loads += 1
     bundle = make_comment(imported_post, body="\n\n".join(PAYLOADS[:200]), status="pending")
     services.comment_edit(comment=bundle, body="\n\n".join(PAYLOADS[200:]), actor=moderator)
-    # Change forms render fields with the list's machinery; a sample of each field plus
-    # one comment holding every payload in its text and its history.
-    sample = [bundle] + [c for field in FIELDS for c in list(accepted[field])[::12]]
-    for comment in sample:
-        check_page(page, f"{changelist}{comment.pk}/change/", problems, "change form")
-        loads += 1
+
+    sweep = Sweep(new_page(bypass_csp=True), live_server.url)
+    sweep.post_pages(posts, accepted)
+    sweep.reply_headings(accepted["author_name"])
+    sweep.imported_page(imported_post, imported)
+    sweep.feeds(client, posts)
+    sweep.search(monkeypatch)
+    login(sweep.page, live_server)
+    sweep.admin(posts, accepted, bundle)
 
     # Emails are plain text only: nothing in them can be rendered as HTML.
     assert mailoutbox, "moderator notices and reply notifications were expected"
@@ -249,17 +337,29 @@ def test_no_payload_executes_on_any_surface(new_page, live_server, tmp_path, set
 
     report = {
         "payloads": len(PAYLOADS),
+        "fields": list(FIELDS),
         "accepted": {field: len(ids) for field, ids in accepted.items()},
         "refused_with_message": refused,
         "imported_as_paragraphs_and_comments": len(imported),
-        "chromium_page_loads": loads,
+        "surfaces": [
+            "post page",
+            "?replytocom= thread and reply heading",
+            "imported page",
+            "comment feeds (RSS, Atom, per post) raw and as rendered HTML",
+            "search results with snippets",
+            "admin comment lists",
+            "moderation queue",
+            "admin change forms (with history)",
+            "moderator and reply emails (plain text only)",
+        ],
+        "chromium_loads": sweep.loads,
         "emails_checked": len(mailoutbox),
-        "dialogs_fired": len(dialogs),
-        "problems": problems[:50],
+        "executed": len(sweep.dialogs),
+        "problems": sweep.problems[:50],
     }
     TEST_OUTPUT.mkdir(exist_ok=True)
     (TEST_OUTPUT / "xss-report.json").write_text(json.dumps(report, indent=2))
-    assert dialogs == []
-    assert problems == []
+    assert sweep.dialogs == []
+    assert sweep.problems == []
     assert sum(report["accepted"].values()) > 900  # most payloads really went through
     shutil.rmtree(tmp_path, ignore_errors=True)
