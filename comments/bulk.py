@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from comments.models import Comment
 from comments.services import lock_comment_tree
+from posts.caching import content_changed
 
 
 @dataclass
@@ -49,6 +50,7 @@ def insert_forest(items: list[NewComment], comments: list[Comment], batch_size: 
                 parent = items[i].parent
                 comments[i].parent_id = None if parent is None else comments[parent].pk
             Comment.objects.bulk_create(batch, batch_size=batch_size)
+        content_changed(post_ids={comment.post_id for comment in comments})
     return comments
 
 

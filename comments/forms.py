@@ -20,7 +20,11 @@ class WebAddressField(forms.URLField):
 
 
 def form_timestamp(post) -> str:
-    return signing.dumps({"post": post.pk, "at": time.time()}, salt=TIMESTAMP_SALT)
+    return form_timestamp_for(post.pk)
+
+
+def form_timestamp_for(post_id: int) -> str:
+    return signing.dumps({"post": post_id, "at": time.time()}, salt=TIMESTAMP_SALT)
 
 
 class CommentForm(forms.Form):

@@ -3,6 +3,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -40,6 +41,10 @@ class CommentQuerySet(TreeQuerySet):
         if own_pending_ids:
             condition |= Q(status=Comment.Status.PENDING, pk__in=list(own_pending_ids))
         return self.filter(condition)
+
+    def thread_roots(self, *, own_pending_ids=()):
+        """Top-level comments that start a thread on the page: what pages are counted in."""
+        return self.filter(parent=None).in_thread(own_pending_ids=own_pending_ids)
 
     def by_author_email(self, email: str):
         return self.filter(author_email__iexact=email) if email else self.none()
@@ -144,7 +149,8 @@ class Comment(MPTTModel):
         return text if len(text) <= 80 else f"{text[:79]}…"
 
     def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+        """The comment's permalink, which redirects to the right page of its thread."""
+        return reverse("comments:permalink", args=[self.pk])
 
 
 class CommentEvent(models.Model):

@@ -99,7 +99,7 @@ def notify_parent_author(reply_id: int) -> None:
         "reply": reply,
         "parent": parent,
         "site_name": settings.SITE_NAME,
-        "reply_url": absolute(f"{reply.post.get_absolute_url()}#comment-{reply.pk}"),
+        "reply_url": absolute(reply.get_absolute_url()),
         "unsubscribe_url": unsubscribe_url,
     }
     message = EmailMessage(

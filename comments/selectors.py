@@ -3,11 +3,14 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import closed_reason
 from comments.pending import pending_ids
+from posts.caching import cached_fragment, post_version
 
 
 @dataclass
@@ -23,12 +26,6 @@ class ThreadEntry:
 class Thread:
     entries: list[ThreadEntry] = field(default_factory=list)
     final_closes: range = range(0)
-
-    def find(self, comment_id) -> Comment | None:
-        return next(
-            (e.comment for e in self.entries if e.comment.pk == comment_id and e.kind == "comment"),
-            None,
-        )
 
 
 def entry_kind(comment: Comment) -> str:
@@ -74,18 +71,110 @@ def build_thread(comments: list[Comment]) -> Thread:
     return thread
 
 
-def thread_for_post(post, *, own_pending_ids=()) -> Thread:
-    comments = list(
-        Comment.objects.filter(post=post).in_thread(own_pending_ids=own_pending_ids).in_tree_order()
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of a post's thread: a run of top-level threads, by tree_id."""
+
+    number: int
+    count: int  # pages in all
+    first_tree_id: int | None = None  # None: from the start
+    next_tree_id: int | None = None  # None: to the end
+
+    @property
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+    @property
+    def numbers(self) -> range:
+        return range(1, self.count + 1)
+
+
+def root_tree_ids(post, *, own_pending_ids=()) -> list[int]:
+    roots = Comment.objects.filter(post=post).thread_roots(own_pending_ids=own_pending_ids)
+    return list(roots.order_by("tree_id").values_list("tree_id", flat=True))
+
+
+def comment_page(post, number: int, *, own_pending_ids=()) -> CommentPage | None:
+    """Page ``number`` of the thread (COMMENTS_PER_PAGE top-level threads each, oldest
+    first), or None when there is no such page."""
+    per_page = settings.COMMENTS_PER_PAGE
+    if not per_page:
+        return CommentPage(1, 1) if number == 1 else None
+    tree_ids = root_tree_ids(post, own_pending_ids=own_pending_ids)
+    count = max(1, -(-len(tree_ids) // per_page))
+    if not 1 <= number <= count:
+        return None
+    start = (number - 1) * per_page
+    first = tree_ids[start] if number > 1 else None
+    following = tree_ids[start + per_page] if number < count else None
+    return CommentPage(number, count, first, following)
+
+
+def page_number_of(comment: Comment, *, own_pending_ids=()) -> int:
+    """The page of its post's thread that shows ``comment``."""
+    per_page = settings.COMMENTS_PER_PAGE
+    if not per_page:
+        return 1
+    earlier = (
+        Comment.objects.filter(post_id=comment.post_id, tree_id__lt=comment.tree_id)
+        .thread_roots(own_pending_ids=own_pending_ids)
+        .count()
     )
-    return build_thread(comments)
+    return earlier // per_page + 1
 
 
-def discussion_for(request, post, *, form: CommentForm | None = None) -> dict:
-    """Context for the comments part of a post page."""
-    thread = thread_for_post(post, own_pending_ids=pending_ids(request))
+def thread_for_post(post, *, own_pending_ids=(), page: CommentPage | None = None) -> Thread:
+    comments = Comment.objects.filter(post=post)
+    if page is not None and page.first_tree_id is not None:
+        comments = comments.filter(tree_id__gte=page.first_tree_id)
+    if page is not None and page.next_tree_id is not None:
+        comments = comments.filter(tree_id__lt=page.next_tree_id)
+    thread = comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
+    return build_thread(list(thread))
+
+
+def thread_part(post, *, page_number: int, own_pending_ids=()) -> dict | None:
+    """The thread's page, rendered, with the counts around it; None for a missing page.
+
+    Readers with nothing pending all see the same thing, so theirs is cached under the
+    post's content version (see posts.caching); nobody else's is.
+    """
+
+    def render() -> dict | None:
+        page = comment_page(post, page_number, own_pending_ids=own_pending_ids)
+        if page is None:
+            return None
+        context = {
+            "thread": thread_for_post(post, own_pending_ids=own_pending_ids, page=page),
+            "post": post,
+            "page_url": post.get_comments_page_url(page_number),
+            "comments_open": closed_reason(post) is None,
+        }
+        return {
+            "html": render_to_string("comments/_thread.html", context),
+            "count": Comment.objects.public().filter(post=post).count(),
+            "page": page,
+        }
+
+    if own_pending_ids:
+        return render()
+    key = f"thread:{post.pk}:{post_version(post.pk)}:{page_number}:{closed_reason(post) is None}"
+    return cached_fragment(key, render)
+
+
+def discussion_for(
+    request, post, *, page_number: int = 1, form: CommentForm | None = None
+) -> dict | None:
+    """Context for the comments part of a post page; None when the page does not exist."""
+    part = thread_part(post, page_number=page_number, own_pending_ids=pending_ids(request))
+    if part is None:
+        return None
     if form is None:
-        reply_to = thread.find(parse_id(request.GET.get("replytocom")))
+        reply_to = reply_target(post, request.GET.get("replytocom"))
         form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})
     else:
         reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
@@ -93,12 +182,22 @@ def discussion_for(request, post, *, form: CommentForm | None = None) -> dict:
     return {
         "comments_open": reason is None,
         "comments_closed_reason": reason,
-        "thread": thread,
-        "comment_count": Comment.objects.public().filter(post=post).count(),
+        "thread_html": mark_safe(part["html"]),  # noqa: S308 -- rendered by our template
+        "comment_page": part["page"],
+        "comment_count": part["count"],
         "comment_form": form,
         "reply_to": reply_to,
         "post_url": post.get_absolute_url(),
+        "page_url": post.get_comments_page_url(page_number),
     }
+
+
+def reply_target(post, value) -> Comment | None:
+    """The comment ?replytocom= names, if anyone may read it on this post."""
+    comment_id = parse_id(value)
+    if comment_id is None:
+        return None
+    return Comment.objects.public().filter(pk=comment_id, post=post).first()
 
 
 def parse_id(value) -> int | None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from comments import notifications
 from comments.models import Comment, CommentEvent
 from comments.moderation import closed_reason, moderation_verdict, validate_content
+from posts.caching import content_changed
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
 NEW_TREE = 0  # second key used while allocating a tree_id for a new top-level comment
@@ -130,6 +131,8 @@ def comment_create(
         insert_comment(comment)
         record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
         after_status_change(comment)
+        if comment.status == Status.APPROVED:
+            content_changed(post_ids=[post.pk])
     return comment
 
 
@@ -194,6 +197,7 @@ def change_status(comment: Comment, status: str, *, actor, reason: str, action: 
     )
     record_event(comment, action, actor=actor, status_before=before, reason=reason)
     after_status_change(comment)
+    content_changed(post_ids=[comment.post_id])
 
 
 def after_status_change(comment: Comment) -> None:
@@ -254,6 +258,7 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
         edited_at = timezone.now() if actor is not None else locked.edited_at
         Comment.objects.filter(pk=locked.pk).update(body=body, edited_at=edited_at)
         comment.body, comment.edited_at = body, edited_at
+        content_changed(post_ids=[locked.post_id])
         CommentEvent.objects.create(
             comment=comment,
             actor=actor,
@@ -309,6 +314,7 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
+        content_changed(post_ids={comment.post_id for comment in comments})
     return len(comments)
 
 
@@ -340,6 +346,7 @@ def comment_import(
         comment = Comment(post=post, parent=parent, import_ref=import_ref, **fields)
         insert_comment(comment)
         record_event(comment, Action.IMPORTED, actor=None, status_before="")
+        content_changed(post_ids=[post.pk])
         return comment, "created"
     if existing.post_id != post.pk or existing.parent_id != (parent.pk if parent else None):
         raise ValidationError(
@@ -356,5 +363,6 @@ def comment_import(
         comment_edit(comment=existing, body=changed.pop("body"), reason="re-import")
     if changed:
         Comment.objects.filter(pk=existing.pk).update(**changed)
+    content_changed(post_ids=[post.pk])
     existing.refresh_from_db()
     return existing, "updated"

@@ -5,6 +5,7 @@ from comments import views
 app_name = "comments"
 
 urlpatterns = [
+    path("<int:comment_id>/", views.comment_permalink, name="permalink"),
     path("post/<int:post_id>/", views.comment_create, name="create"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("resubscribe/<str:token>/", views.resubscribe, name="resubscribe"),

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from comments import flood, notifications, services
 from comments.forms import CommentForm
 from comments.models import Comment
-from comments.pending import remember_pending
-from comments.selectors import discussion_for
+from comments.pending import pending_ids, remember_pending
+from comments.selectors import discussion_for, page_number_of
 from posts.models import Post
 
 FLOOD_MESSAGE = (
@@ -47,7 +47,9 @@ def comment_create(request, post_id):
 
 
 def comment_posted(request, post, comment):
-    response = redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+    own = [*pending_ids(request), comment.pk]
+    page = page_number_of(comment, own_pending_ids=own)
+    response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)
     elif comment.status == Comment.Status.SPAM:
@@ -59,7 +61,10 @@ def comment_posted(request, post, comment):
 
 def show_form_again(request, post, form, *, status):
     form.refresh_timestamp()
-    context = {"post": post, "object": post, **discussion_for(request, post, form=form)}
+    parent = getattr(form, "cleaned_data", {}).get("parent")
+    page = page_number_of(parent) if parent else 1
+    discussion = discussion_for(request, post, page_number=page, form=form)
+    context = {"post": post, "object": post, **discussion}
     return render(request, "posts/post_detail.html", context, status=status)
 
 
@@ -80,3 +85,14 @@ def resubscribe(request, token):
         return render(request, "comments/unsubscribe_invalid.html", status=400)
     services.notifications_resume(comment=comment)
     return render(request, "comments/resubscribed.html", {"comment": comment})
+
+
+def comment_permalink(request, comment_id):
+    """/comments/ID/: the page of the thread that shows the comment, at its anchor."""
+    own = pending_ids(request)
+    visible = Comment.objects.readable() | Comment.objects.filter(
+        pk__in=own, status=Comment.Status.PENDING, post__in=Post.objects.published()
+    )
+    comment = get_object_or_404(visible.select_related("post"), pk=comment_id)
+    page = page_number_of(comment, own_pending_ids=own)
+    return redirect(f"{comment.post.get_comments_page_url(page)}#comment-{comment.pk}")

@@ -152,8 +152,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set, local memory otherwise.
+# Cache: Redis when REDIS_URL is set, local memory otherwise. App servers share cached
+# pages, content versions and flood counters through it, so production needs Redis
+# unless it declares a single process (SINGLE_PROCESS=1), where local memory is safe.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL and not env_bool("SINGLE_PROCESS", False):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DJANGO_ENV=production: app servers share cached pages "
+        "through it (or set SINGLE_PROCESS=1 for a one-process deployment)"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -290,5 +297,10 @@ COMMENTS_MIN_SUBMIT_SECONDS = float(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS"
 COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(12 * 60 * 60)))
 COMMENTS_NOTIFY_MODERATORS = env_bool("COMMENTS_NOTIFY_MODERATORS", True)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# Long threads are split into pages of this many top-level threads, oldest first
+# (0: the whole thread on one page); a thread's replies stay on its page.
+COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
+# How long a cached page or thread is kept; content versions make it never stale.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 60 * 60)))
 # Visual nesting stops growing past this depth; deeper replies still nest in the markup.
 COMMENTS_MAX_VISUAL_DEPTH = int(os.environ.get("COMMENTS_MAX_VISUAL_DEPTH", "5"))

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.db import models
 from django.utils import timezone
+from taggit.admin import TagAdmin
+from taggit.models import Tag
 
+from posts.caching import content_changed
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -19,8 +22,32 @@ class OriginalURLInline(admin.TabularInline):
     formfield_overrides = HTTPS_URLS
 
 
+class RetiresCachedPages:
+    """Admin edits change what readers see: retire cached pages once they commit."""
+
+    def changed_posts(self, obj) -> list[int]:
+        return []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed(post_ids=self.changed_posts(obj))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_changed(post_ids=self.changed_posts(form.instance))
+
+    def delete_model(self, request, obj):
+        post_ids = self.changed_posts(obj)
+        super().delete_model(request, obj)
+        content_changed(post_ids=post_ids)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_changed()
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
     list_display = ("title", "author", "status", "published_at", "comments_open")
     list_filter = ("status", "comments_open", "author", "tags", "published_at")
     search_fields = ("title", "lede", "body")
@@ -39,13 +66,24 @@ class PostAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
 
+    def changed_posts(self, obj) -> list[int]:
+        return [obj.pk] if obj.pk else []
+
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RetiresCachedPages, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class CacheAwareTagAdmin(RetiresCachedPages, TagAdmin):
+    """taggit's admin, retiring cached pages when a tag is renamed or deleted."""

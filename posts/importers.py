@@ -27,6 +27,7 @@ from django.utils.text import slugify
 
 from comments.models import Comment
 from comments.services import comment_import
+from posts.caching import content_changed
 from posts.capture import (
     CapturedComment,
     CapturedPage,
@@ -165,6 +166,7 @@ def import_pages(paths: list[Path], sources_path: Path, *, default_author: str) 
                 reports.append(import_page(page, source, default_author=default_author))
             except ValidationError as exc:
                 raise ImportFailed(path, 0, "; ".join(exc.messages)) from None
+        content_changed(post_ids=[report.post.pk for report in reports])
     return reports
 
 

@@ -105,6 +105,13 @@ class Post(models.Model):
     def get_comments_feed_url(self):
         return reverse("posts:post-comments-feed", kwargs=self.permalink_kwargs())
 
+    def get_comments_page_url(self, number: int) -> str:
+        """Page ``number`` of the comment thread; page 1 is the post's own address."""
+        if number <= 1:
+            return self.get_absolute_url()
+        kwargs = {**self.permalink_kwargs(), "cpage": number}
+        return reverse("posts:detail-comment-page", kwargs=kwargs)
+
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()

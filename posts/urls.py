@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from comments import feeds as comment_feeds
 from posts import converters, feeds, views
+from posts.pagecache import public_page
 from posts.search.views import SearchView
 
 register_converter(converters.Year, "yyyy")
@@ -12,21 +13,29 @@ register_converter(converters.TagSlug, "tag")
 app_name = "posts"
 
 urlpatterns = [
-    path("", views.PostListView.as_view(), name="index"),
-    path("feed/", feeds.LatestPostsFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed-atom"),
-    path("comments/feed/", comment_feeds.LatestCommentsFeed(), name="comments-feed"),
-    path("comments/feed/atom/", comment_feeds.LatestCommentsAtomFeed(), name="comments-feed-atom"),
+    path("", public_page(views.PostListView.as_view()), name="index"),
+    path("feed/", public_page(feeds.LatestPostsFeed()), name="feed"),
+    path("feed/atom/", public_page(feeds.LatestPostsAtomFeed()), name="feed-atom"),
+    path("comments/feed/", public_page(comment_feeds.LatestCommentsFeed()), name="comments-feed"),
+    path(
+        "comments/feed/atom/",
+        public_page(comment_feeds.LatestCommentsAtomFeed()),
+        name="comments-feed-atom",
+    ),
     path("search/", SearchView.as_view(), name="search"),
-    path("tag/<tag:slug>/", views.TagPostListView.as_view(), name="tag"),
-    path("tag/<tag:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
-    path("tag/<tag:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
-    path("author/<slug:slug>/", views.AuthorPostListView.as_view(), name="author"),
-    path("<yyyy:year>/", views.PostYearArchiveView.as_view(), name="archive-year"),
-    path("<yyyy:year>/<mm:month>/", views.PostMonthArchiveView.as_view(), name="archive-month"),
+    path("tag/<tag:slug>/", public_page(views.TagPostListView.as_view()), name="tag"),
+    path("tag/<tag:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
+    path("tag/<tag:slug>/feed/atom/", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),
+    path("author/<slug:slug>/", public_page(views.AuthorPostListView.as_view()), name="author"),
+    path("<yyyy:year>/", public_page(views.PostYearArchiveView.as_view()), name="archive-year"),
+    path(
+        "<yyyy:year>/<mm:month>/",
+        public_page(views.PostMonthArchiveView.as_view()),
+        name="archive-month",
+    ),
     path(
         "<yyyy:year>/<mm:month>/<dd:day>/",
-        views.PostDayArchiveView.as_view(),
+        public_page(views.PostDayArchiveView.as_view()),
         name="archive-day",
     ),
     path(
@@ -35,13 +44,18 @@ urlpatterns = [
         name="detail",
     ),
     path(
+        "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/comment-page-<int:cpage>/",
+        views.PostDetailView.as_view(),
+        name="detail-comment-page",
+    ),
+    path(
         "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/feed/",
-        comment_feeds.PostCommentsFeed(),
+        public_page(comment_feeds.PostCommentsFeed()),
         name="post-comments-feed",
     ),
     path(
         "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/feed/atom/",
-        comment_feeds.PostCommentsAtomFeed(),
+        public_page(comment_feeds.PostCommentsAtomFeed()),
         name="post-comments-feed-atom",
     ),
 ]

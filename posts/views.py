@@ -1,5 +1,8 @@
+from functools import partial
+
 from django.conf import settings
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import (
     DateDetailView,
@@ -13,6 +16,7 @@ from taggit.models import Tag
 from comments.selectors import discussion_for
 from posts import selectors
 from posts.models import Author, Post
+from posts.pagecache import CSRF_PLACEHOLDER, TIMESTAMP_PLACEHOLDER, serve_public_page
 
 
 class PostListView(ListView):
@@ -89,6 +93,7 @@ class PostDayArchiveView(PostArchiveMixin, DayArchiveView):
 
 class PostDetailView(DateDetailView):
     template_name = "posts/post_detail.html"
+    page_cacheable = False
     date_field = "published_at"
     month_format = "%m"
     day_format = "%d"
@@ -106,13 +111,31 @@ class PostDetailView(DateDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(discussion_for(self.request, self.object))
+        page_number = self.kwargs.get("cpage", 1)
+        discussion = discussion_for(self.request, self.object, page_number=page_number)
+        if discussion is None:
+            raise Http404("This post has no such page of comments.")
+        context.update(discussion)
+        if self.page_cacheable:
+            context.update(
+                page_cacheable=True,
+                csrf_placeholder=CSRF_PLACEHOLDER,
+                ts_placeholder=TIMESTAMP_PLACEHOLDER,
+            )
         context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
         context["related_posts"] = selectors.related_posts(self.object)
         return context
 
     def get(self, request, *args, **kwargs):
+        if kwargs.get("cpage") == 1:  # page 1 of the comments is the post's own address
+            kwargs.pop("cpage")
+            return redirect("posts:detail", permanent=True, **kwargs)
+        return serve_public_page(request, partial(self.render_page, request, *args, **kwargs))
+
+    def render_page(self, request, cacheable, *args, **kwargs):
+        self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
         if not self.object.is_published:
             add_never_cache_headers(response)
+        response.form_post_id = self.object.pk
         return response

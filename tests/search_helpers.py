@@ -23,4 +23,5 @@ def results(client, page_soup, q, **params):
 
 
 def comment_link(comment):
-    return f"{comment.post.get_absolute_url()}#comment-{comment.pk}"
+    """A result links to the comment's permalink, which finds its page of the thread."""
+    return f"/comments/{comment.pk}/"

@@ -103,8 +103,8 @@ def test_comment_feed_lists_approved_comments_with_links(client, route, version)
     feed, _ = parse(client, reverse(route))
     assert feed.version == version
     assert [e.link for e in feed.entries] == [
-        f"{SITE}{post.get_absolute_url()}#comment-{second.pk}",
-        f"{SITE}{post.get_absolute_url()}#comment-{first.pk}",
+        f"{SITE}/comments/{second.pk}/",  # permalinks, which find the comment's page
+        f"{SITE}/comments/{first.pk}/",
     ]
     assert [e.author for e in feed.entries] == ["Bob", "Ann"]
     assert feed.entries[1].title == "Comment on Discussed by Ann"
@@ -150,7 +150,7 @@ def test_post_comment_feed_lists_that_posts_comments(client, route):
     make_comment(post, status="pending")
     make_comment(other)
     feed, _ = parse(client, reverse(route, kwargs=post.permalink_kwargs()))
-    assert [e.link for e in feed.entries] == [f"{SITE}{post.get_absolute_url()}#comment-{mine.pk}"]
+    assert [e.link for e in feed.entries] == [f"{SITE}/comments/{mine.pk}/"]
     assert feed.entries[0].title == "By: Ann"
     assert feed.feed.title == "Comments on “Ours”"
     assert feed.feed.link == SITE + post.get_absolute_url()

@@ -115,7 +115,7 @@ def test_comment_to_notification_round_trip(
 
     (mail,) = [m for m in mailoutbox if m.to == ["heather@example.org"]]
     assert "Some will, Heather." in mail.body
-    assert f"#comment-{answer.pk}" in mail.body
+    assert f"/comments/{answer.pk}/" in mail.body
     link = next(
         line.split(": ", 1)[1] for line in mail.body.splitlines() if line.startswith("Stop")
     )

@@ -137,7 +137,7 @@ def test_sidebar_lists_recent_approved_comments(client, page_soup):
     assert len(items) == 1
     item = items[0]
     assert item.select_one(".comment-author").get_text() == "Ann <i>"
-    assert item.select_one("a")["href"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    assert item.select_one("a")["href"] == f"/comments/{comment.pk}/"
     assert item.select_one("a").get_text() == "Discussed"
     assert item.select_one("q").get_text().startswith("I <b>agree</b> xxx")
     assert item.select_one("q").get_text().endswith("…")

@@ -2,6 +2,7 @@
 posts."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def count_queries(client, url, page_soup=None):
+    """Queries for one request with an empty cache (the cold case)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -27,8 +30,9 @@ def count_queries(client, url, page_soup=None):
 
 
 @pytest.mark.parametrize("size", [0, 10, 1000])
-def test_post_page_query_count_is_constant(client, page_soup, size):
-    """The post page runs the same queries with 0, 10 and 1,000 comments."""
+def test_post_page_query_count_is_constant(client, page_soup, settings, size):
+    """The whole thread on one page runs the same queries with 0, 10 and 1,000 comments."""
+    settings.COMMENTS_PER_PAGE = 0
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, response = count_queries(client, post.get_absolute_url())
@@ -38,6 +42,25 @@ def test_post_page_query_count_is_constant(client, page_soup, size):
     assert len(page_soup(response).select("li.comment")) == size
 
 
+@pytest.mark.parametrize("size", [10, 1000])
+def test_paginated_post_page_query_count_is_constant(client, page_soup, size):
+    """A page of a long thread adds one query (its top-level threads), whatever the size."""
+    post = make_post(tags=["MSBlog", "MSResearch"])
+    make_thread(post, size)
+    queries, _ = count_queries(client, post.get_absolute_url())
+    assert queries == 10
+
+
+def test_warm_post_page_runs_no_query(client):
+    """A reader with nothing pending gets the cached page: no SQL at all."""
+    post = make_post(tags=["MSBlog"])
+    make_thread(post, 100)
+    count_queries(client, post.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(post.get_absolute_url()).status_code == 200
+    assert len(queries) == 0
+
+
 def test_post_page_with_own_pending_comment_is_still_constant(client):
     """A reader with comments awaiting moderation costs no extra query per comment."""
     post = make_post()
@@ -45,7 +68,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     for body in ("first", "second", "third"):
         client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
-    assert queries == 8  # as above, less related posts: this post has no tags
+    assert queries == 9  # a page of the thread, less related posts: this post has no tags
     assert response.content.decode().count("awaiting moderation") == 3
 
 
@@ -94,7 +117,7 @@ def test_post_pages_with_neighbours_and_related_posts_are_constant(client):
         populate(size, comments_per_post=1)
         post = Post.objects.published().order_by("?").first()
         counts.add(count_queries(client, post.get_absolute_url())[0])
-    assert counts == {9}
+    assert counts == {10}
 
 
 PAGES = {

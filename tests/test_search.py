@@ -44,7 +44,7 @@ def test_finds_posts_by_title_lede_body_and_tag(client, page_soup, any_backend):
 
 
 def test_finds_approved_comments_and_links_to_them(client, page_soup, any_backend):
-    """A matching approved comment is listed with its author and a link to #comment-ID."""
+    """A matching approved comment is listed with its author and a link to its permalink."""
     post = make_post(title="Discussed")
     comment = make_comment(post, author_name="Ann", body="Has anyone tried cladribine?")
     make_comment(post, body="Something else.")

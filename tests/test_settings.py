@@ -8,7 +8,11 @@ from pathlib import Path
 from django.core.management.utils import get_random_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "blog.example.org"}
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "ALLOWED_HOSTS": "blog.example.org",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
 
 
 SETUP = (
@@ -127,3 +131,12 @@ def test_development_secret_key_is_generated_not_fixed():
     key = result.stdout.strip()
     assert len(key) >= 50
     assert key == (ROOT / ".dev-secret-key").read_text().strip()
+
+
+def test_production_needs_a_shared_cache():
+    """Production without REDIS_URL refuses to start, unless it declares one process."""
+    env = {**PRODUCTION, "REDIS_URL": "", "SECRET_KEY": get_random_secret_key()}
+    refused = run("print(1)", **env)
+    assert "REDIS_URL must be set when DJANGO_ENV=production" in refused.stderr
+    single = run("print(settings.CACHES['default']['BACKEND'])", **env, SINGLE_PROCESS="1")
+    assert single.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache"

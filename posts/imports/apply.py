@@ -17,6 +17,7 @@ from tqdm import tqdm
 from comments.bulk import NewComment, bulk_create_forest
 from comments.models import Comment, CommentEvent
 from comments.services import comment_edit, comment_import
+from posts.caching import content_changed
 from posts.importers import unique_author_slug
 from posts.imports.plan import Plan, PostPlan
 from posts.models import Author, OriginalURL, Post, RelatedEntry
@@ -44,6 +45,7 @@ def apply_plan(plan: Plan, *, progress: bool = False) -> None:
         writer.flush(force=True)
         writer.graft()
         bar.close()
+        content_changed(post_ids=[p.pk for p in plan.posts if p.pk])
 
 
 def ensure_authors(plan: Plan) -> dict[str, Author]:

@@ -47,3 +47,9 @@ def sidebar():
         "recent_posts": selectors.recent_posts(),
         "recent_comments": selectors.recent_comments(),
     }
+
+
+@register.simple_tag
+def comments_page_url(post, number) -> str:
+    """The address of page ``number`` of ``post``'s comments."""
+    return post.get_comments_page_url(number)

@@ -1,0 +1,314 @@
+"""Cached pages are never stale: every change shows on the next anonymous GET."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from comments import services
+from comments.models import Comment
+from posts.models import Post
+from tests.conftest import tool_missing
+from tests.factories import comment_form_data, make_comment, make_post, make_staff
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def page(post) -> str:
+    return Client().get(post.get_absolute_url()).content.decode()
+
+
+@pytest.fixture
+def cached_post():
+    """A post whose page is in the cache, with one approved and one pending comment."""
+    post = make_post(title="Cached post")
+    shown = make_comment(post, body="Shown words.")
+    waiting = make_comment(post, body="Waiting words.", status="pending")
+    assert "Shown words." in page(post)
+    return post, shown, waiting
+
+
+def test_approving_shows_at_once(cached_post):
+    """Approve a comment and the next anonymous GET shows it."""
+    post, _, waiting = cached_post
+    services.comment_set_status(comment=waiting, status="approved")
+    assert "Waiting words." in page(post)
+
+
+def test_editing_shows_at_once(cached_post):
+    """Edit a comment and the next anonymous GET shows the new text."""
+    post, shown, _ = cached_post
+    services.comment_edit(comment=shown, body="Edited words.", actor=make_staff())
+    html = page(post)
+    assert "Edited words." in html and "Shown words." not in html
+
+
+def test_removing_hides_at_once(cached_post):
+    """Remove a comment and the next anonymous GET no longer shows it."""
+    post, shown, _ = cached_post
+    services.comment_set_status(comment=shown, status="removed")
+    assert "Shown words." not in page(post)
+
+
+def test_editing_the_post_shows_at_once(cached_post, client):
+    """A post edited in the admin shows its new title on the next anonymous GET."""
+    post, _, _ = cached_post
+    client.force_login(make_staff("editor", superuser=True))
+    url = reverse("admin:posts_post_change", args=[post.pk])
+    data = {
+        "title": "Renamed post",
+        "slug": post.slug,
+        "author": post.author_id,
+        "lede": "",
+        "body": post.body,
+        "coi": "",
+        "postscript": "",
+        "tags": "",
+        "status": "published",
+        "published_at_0": post.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": post.published_at.strftime("%H:%M:%S"),
+        "comments_open": "on",
+        "related_entries-TOTAL_FORMS": 0,
+        "related_entries-INITIAL_FORMS": 0,
+        "original_urls-TOTAL_FORMS": 0,
+        "original_urls-INITIAL_FORMS": 0,
+    }
+    assert client.post(url, data).status_code == 302
+    assert "Renamed post" in page(Post.objects.get(pk=post.pk))
+
+
+def test_a_change_on_one_post_reaches_other_pages(cached_post):
+    """The sidebar's recent comments on another cached page show a new approval too."""
+    _post, _, waiting = cached_post
+    other = make_post(title="Another post")
+    assert "Waiting words" not in page(other)
+    services.comment_set_status(comment=waiting, status="approved")
+    assert "Waiting words" in page(other)
+
+
+def test_reader_with_a_pending_comment_still_sees_it(cached_post):
+    """The page is cached for everyone else, but its author sees their pending comment."""
+    post, _, _ = cached_post
+    author = Client()
+    author.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body="Mine."))
+    assert "Mine." in author.get(post.get_absolute_url()).content.decode()
+    assert "Mine." not in page(post)
+
+
+def test_cached_page_gives_each_reader_a_working_form(cached_post):
+    """Two readers of one cached page get their own CSRF tokens, and both can post."""
+    post, _, _ = cached_post
+    tokens = []
+    for n in range(2):
+        reader = Client(enforce_csrf_checks=True)
+        html = reader.get(post.get_absolute_url()).content.decode()
+        assert "msblog-csrf-" not in html and "msblog-form-timestamp-" not in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        tokens.append(token)
+        data = comment_form_data(post, body=f"Posted from a cached page {n}.")
+        data["csrfmiddlewaretoken"] = token
+        assert reader.post(reverse("comments:create", args=[post.pk]), data).status_code == 302
+    assert tokens[0] != tokens[1]
+    assert Comment.objects.filter(body__startswith="Posted from a cached page").count() == 2
+
+
+def test_conditional_get_answers_304_until_something_changes(cached_post):
+    """ETag and Last-Modified let a browser revalidate: 304, then 200 after a change."""
+    post, _, waiting = cached_post
+    client = Client()
+    first = client.get(post.get_absolute_url())
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert "no-cache" in first["Cache-Control"] and "private" in first["Cache-Control"]
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    since = client.get(post.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=modified)
+    assert since.status_code == 304
+    services.comment_set_status(comment=waiting, status="approved")
+    changed = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Waiting words." in changed.content.decode()
+
+
+def test_feeds_answer_conditional_gets_and_change(cached_post):
+    """The comments feed revalidates with 304 and carries a new comment after approval."""
+    _, _, waiting = cached_post
+    client = Client()
+    url = reverse("posts:comments-feed")
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    services.comment_set_status(comment=waiting, status="approved")
+    assert "Waiting words." in client.get(url).content.decode()
+
+
+def test_logged_in_staff_never_get_a_cached_page(cached_post, client):
+    """Staff pages are rendered fresh and marked private, never from the shared cache."""
+    post, _, _ = cached_post
+    client.force_login(make_staff("editor", superuser=True))
+    response = client.get(post.get_absolute_url())
+    assert "ETag" not in response and "private" in response["Cache-Control"]
+
+
+# Two app servers, one database, one Redis.
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_url() -> str:
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        tool_missing("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
+    return url
+
+
+def database_url() -> str:
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user, host, port = settings_dict["USER"], settings_dict["HOST"], settings_dict["PORT"]
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+class AppServer:
+    """A gunicorn process serving the test database."""
+
+    def __init__(self, env: dict):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "msblog.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.url}/robots.txt", timeout=1)
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Browser:
+    """Just enough of a browser: cookies, GET and form POSTs, no redirects followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self):
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), self.NoRedirect()
+        )
+
+    def get(self, url) -> str:
+        return self.opener.open(url, timeout=10).read().decode()
+
+    def post(self, url, data: dict, referer: str) -> int:
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(url, data=body, headers={"Referer": referer})
+        try:
+            return self.opener.open(request, timeout=10).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def form_value(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]+)"', html)[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_app_servers_sharing_redis_never_serve_a_stale_page(settings):
+    """Post through one server, approve through the other's admin: both show it at once."""
+    # The servers check passwords with the real hasher, not the tests' fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_ENV": "development",
+        "DEBUG": "0",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url(),
+        "CACHE_KEY_PREFIX": f"test-{os.getpid()}",
+        "SECRET_KEY": "two-servers-share-this-secret-key-for-signed-cookies-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "COMMENTS_MIN_SUBMIT_SECONDS": "0",
+    }
+    post = make_post(title="Shared post")
+    make_comment(post, body="Already here.")
+    moderator = make_staff("mod", superuser=True)
+    moderator.set_password("two-Servers-pass-7")
+    moderator.save()
+    one, two = AppServer(env), AppServer(env)
+    try:
+        path = post.get_absolute_url()
+        for server in (one, two):  # both pages cached, in the shared Redis
+            assert "Already here." in Browser().get(f"{server.url}{path}")
+
+        reader = Browser()
+        html = reader.get(f"{one.url}{path}")
+        form = comment_form_data(post, body="Through server one.")
+        form.update(
+            csrfmiddlewaretoken=form_value(html, "csrfmiddlewaretoken"), ts=form_value(html, "ts")
+        )
+        status = reader.post(
+            f"{one.url}{reverse('comments:create', args=[post.pk])}", form, one.url
+        )
+        assert status == 302
+        comment = Comment.objects.get(body="Through server one.")
+
+        admin = Browser()
+        login = admin.get(f"{two.url}/admin/login/")
+        admin.post(
+            f"{two.url}/admin/login/",
+            {
+                "csrfmiddlewaretoken": form_value(login, "csrfmiddlewaretoken"),
+                "username": "mod",
+                "password": "two-Servers-pass-7",
+            },
+            f"{two.url}/admin/login/",
+        )
+        queue = admin.get(f"{two.url}/admin/comments/comment/")
+        approve = reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"])
+        token = form_value(queue, "csrfmiddlewaretoken")
+        assert admin.post(f"{two.url}{approve}", {"csrfmiddlewaretoken": token}, two.url) == 302
+
+        for server in (one, two):
+            assert "Through server one." in Browser().get(f"{server.url}{path}")
+    finally:
+        one.stop()
+        two.stop()
