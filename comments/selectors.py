@@ -3,19 +3,35 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import closed_reason
 from comments.pending import pending_ids
+from comments.rendering import render_thread
 from posts.caching import cached_fragment, post_version
+
+# What a thread shows of each comment, read as plain rows (no model instances: a long
+# thread would spend most of its time building them).
+THREAD_FIELDS = (
+    "id",
+    "parent_id",
+    "level",
+    "status",
+    "placeholder",
+    "author_name",
+    "author_url",
+    "user_id",
+    "created_at",
+    "edited_at",
+    "body",
+)
 
 
 @dataclass
 class ThreadEntry:
-    comment: Comment
+    comment: tuple  # a row with THREAD_FIELDS
     kind: str  # "comment", "pending", "removed" or "missing"
     opens: bool = False  # starts a nested list inside the previous comment
     closes: range = range(0)  # nested lists to close before this comment
@@ -28,37 +44,35 @@ class Thread:
     final_closes: range = range(0)
 
 
-def entry_kind(comment: Comment) -> str:
+def entry_kind(comment) -> str:
     if comment.placeholder:
         return "missing"
     return {"approved": "comment", "pending": "pending"}.get(comment.status, "removed")
 
 
-def visible_nodes(comments: list[Comment]) -> list[tuple[Comment, str]]:
+def visible_nodes(comments) -> list[tuple]:
     """Keep comments whose ancestors are all kept, and placeholders only when they hold
     up a readable reply. ``comments`` must be in tree order."""
     reachable = []
     kept_ids = set()
     for comment in comments:
         if comment.parent_id is None or comment.parent_id in kept_ids:
-            kept_ids.add(comment.pk)
+            kept_ids.add(comment.id)
             reachable.append((comment, entry_kind(comment)))
     holds_content: set[int] = set()
     for comment, kind in reversed(reachable):
-        if kind in ("comment", "pending") or comment.pk in holds_content:
-            holds_content.add(comment.pk)
+        if kind in ("comment", "pending") or comment.id in holds_content:
+            holds_content.add(comment.id)
             if comment.parent_id is not None:
                 holds_content.add(comment.parent_id)
-    return [(c, kind) for c, kind in reachable if c.pk in holds_content]
+    return [(c, kind) for c, kind in reachable if c.id in holds_content]
 
 
-def build_thread(comments: list[Comment]) -> Thread:
+def build_thread(comments) -> Thread:
     thread = Thread()
     previous = 0
     cap = settings.COMMENTS_MAX_VISUAL_DEPTH
     for index, (comment, kind) in enumerate(visible_nodes(comments)):
-        if kind in ("removed", "missing"):
-            comment.body = ""  # a placeholder never carries text to the template
         level = comment.level
         entry = ThreadEntry(comment=comment, kind=kind, capped=level >= cap)
         if index and level > previous:
@@ -134,7 +148,7 @@ def thread_for_post(post, *, own_pending_ids=(), page: CommentPage | None = None
     if page is not None and page.next_tree_id is not None:
         comments = comments.filter(tree_id__lt=page.next_tree_id)
     thread = comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
-    return build_thread(list(thread))
+    return build_thread(thread.values_list(*THREAD_FIELDS, named=True))
 
 
 def thread_part(post, *, page_number: int, own_pending_ids=()) -> dict | None:
@@ -148,14 +162,14 @@ def thread_part(post, *, page_number: int, own_pending_ids=()) -> dict | None:
         page = comment_page(post, page_number, own_pending_ids=own_pending_ids)
         if page is None:
             return None
-        context = {
-            "thread": thread_for_post(post, own_pending_ids=own_pending_ids, page=page),
-            "post": post,
-            "page_url": post.get_comments_page_url(page_number),
-            "comments_open": closed_reason(post) is None,
-        }
+        thread = thread_for_post(post, own_pending_ids=own_pending_ids, page=page)
+        html = render_thread(
+            thread,
+            page_url=post.get_comments_page_url(page_number),
+            comments_open=closed_reason(post) is None,
+        )
         return {
-            "html": render_to_string("comments/_thread.html", context),
+            "html": html,
             "count": Comment.objects.public().filter(post=post).count(),
             "page": page,
         }
