@@ -41,3 +41,18 @@ def test_deep_thread_stays_readable_on_a_phone(new_page, live_server):
     assert overflow <= 0
     deepest = page.locator(f"#comment-{parent.pk} .comment-content")
     assert deepest.bounding_box()["width"] >= 250
+
+
+def test_print_layout_keeps_the_post_and_thread(new_page, live_server):
+    """Printed, a post keeps its text and comments and drops the form and sidebar."""
+    load_seed_site()
+    page = new_page()
+    page.emulate_media(media="print")
+    page.goto(f"{live_server.url}/2014/08/01/clinicspeak-when-to-say-no-to-alemtuzumab-treatment/")
+    assert page.locator(".entry-content").is_visible()
+    assert page.locator("#comments .comment-list").is_visible()
+    assert page.locator("#respond").is_hidden()
+    assert page.locator(".site-sidebar").is_hidden()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SHOTS / "post-print.pdf"))
+    assert (SHOTS / "post-print.pdf").stat().st_size > 10_000
