@@ -39,26 +39,22 @@ def search_query(text: str) -> SearchQuery:
 
 
 def search_posts(posts, text: str):
-    query = search_query(text)
-    return (
-        posts.alias(document=POST_DOCUMENT)
-        .filter(document=query)
-        .annotate(
-            rank=SearchRank(POST_DOCUMENT, query),
-            headline=SearchHeadline("body", query, **HEADLINE),
-        )
-        .order_by("-rank", "-published_at", "-pk")
-    )
+    return ranked(posts, POST_DOCUMENT, text, newest_first="-published_at")
 
 
 def search_comments(comments, text: str):
+    return ranked(comments, COMMENT_DOCUMENT, text, newest_first="-created_at")
+
+
+def ranked(queryset, document, text: str, *, newest_first: str):
+    """Rows whose document matches, best first (then newest), with a body headline."""
     query = search_query(text)
     return (
-        comments.alias(document=COMMENT_DOCUMENT)
+        queryset.alias(document=document)
         .filter(document=query)
         .annotate(
-            rank=SearchRank(COMMENT_DOCUMENT, query),
+            rank=SearchRank(document, query),
             headline=SearchHeadline("body", query, **HEADLINE),
         )
-        .order_by("-rank", "-created_at", "-pk")
+        .order_by("-rank", newest_first, "-pk")
     )
