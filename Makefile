@@ -9,7 +9,7 @@ FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
 FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
 	taggit.tag taggit.taggeditem comments.comment
 
-.PHONY: install node-tools run test lint format fixtures clean
+.PHONY: install node-tools run serve test lint format fixtures clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,31 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_site
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine: PostgreSQL, Redis, WhiteNoise and gunicorn
+# (README "Serving in production"). psql and createdb read PGHOST, PGPORT, PGUSER and
+# PGPASSWORD as usual.
+PGHOST ?= 127.0.0.1
+PGPORT ?= 5432
+PGUSER ?= postgres
+SERVE_DATABASE ?= msblog
+SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
+SERVE_PORT ?= 8080
+SERVE_ENV = DJANGO_ENV=production SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
+	SECRET_KEY="$$(cat .dev-secret-key)" \
+	DATABASE_URL=postgres://$(PGUSER)@$(PGHOST):$(PGPORT)/$(SERVE_DATABASE) \
+	REDIS_URL=$(SERVE_REDIS_URL) GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(SERVE_PORT)}
+export PGHOST PGPORT PGUSER
+
+serve: install
+	@test -f .dev-secret-key || $(PY) manage.py check -v0
+	@psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SERVE_DATABASE)'" postgres \
+		| grep -q 1 || createdb $(SERVE_DATABASE)
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py setup_site
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(SERVE_ENV) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py msblog.wsgi
 
 test: install lint node-tools
 	$(PY) manage.py makemigrations --check --dry-run

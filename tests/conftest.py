@@ -11,6 +11,18 @@ from posts import search
 from posts.search import fallback, schema
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A "replica" database, as DATABASE_REPLICA_URL adds one, mirroring the test
+    database; only tests that name it may use it, and nothing routes to it unless a test
+    installs the replica router (tests/test_replica_router.py)."""
+    from django.conf import settings
+
+    settings.DATABASES.setdefault(
+        "replica", {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    )
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")

@@ -1,0 +1,90 @@
+"""/healthz tells a load balancer whether this server reaches its database and cache."""
+
+import logging
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connections
+
+# The check queries every configured database, the test replica included (a second
+# connection to the test database: hence transactional tests).
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+CLOSED_REDIS = "redis://127.0.0.1:1/5"  # nothing listens on port 1
+
+
+def test_healthy_server_answers_200_with_each_check(client):
+    """Database and cache reachable: 200 and a small JSON body naming each check."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"] == "ok"
+    assert "failed" not in body
+
+
+def test_health_is_never_cached_and_sets_no_cookie(client):
+    """No cache (browser, proxy or CDN) may keep an answer; probes get no cookie."""
+    response = client.get("/healthz")
+    cache_control = response["Cache-Control"]
+    for directive in ("no-cache", "no-store", "max-age=0", "private"):
+        assert directive in cache_control
+    assert not response.cookies
+
+
+def test_unreachable_cache_is_503_naming_the_cache(client, settings):
+    """Redis down: 503 naming the cache, and no error text (hosts, ports) in the body."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CLOSED_REDIS,
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["failed"] == ["cache"]
+    assert body["checks"]["database"] == "ok"
+    assert "refused" not in response.content.decode().lower()
+
+
+def test_unreachable_database_is_503_naming_the_database(client, caplog):
+    """Database down: 503 naming it; the error and its traceback go to the log."""
+    down = OperationalError("connection to server at 10.0.0.9 refused")
+    with (
+        mock.patch.object(connections["default"], "cursor", side_effect=down),
+        caplog.at_level(logging.ERROR, logger="msblog.health"),
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["database"]
+    assert "10.0.0.9" not in response.content.decode()
+    record = next(r for r in caplog.records if r.name == "msblog.health")
+    assert record.getMessage() == "health check failed: database"
+    assert record.exc_info[1] is down
+
+
+def test_a_cache_that_hides_errors_still_fails_the_check(client):
+    """A cache that swallows errors (stores nothing, returns nothing) is not healthy."""
+    from django.core.cache import cache
+
+    with mock.patch.object(cache, "get", return_value=None):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["cache"]
+
+
+def test_probe_by_ip_over_plain_http_is_not_redirected_or_refused(client, settings):
+    """In production a load balancer probes http://<server IP>/healthz: it gets the
+    answer, while the same request for a page is refused (unknown host) or redirected."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["blog.example.org"]
+    assert client.get("/healthz", HTTP_HOST="10.0.3.17:8080").status_code == 200
+    assert client.head("/healthz", HTTP_HOST="10.0.3.17:8080").status_code == 200
+    assert client.get("/", HTTP_HOST="10.0.3.17:8080").status_code == 400
+    page = client.get("/", HTTP_HOST="blog.example.org")
+    assert page.status_code == 301
+    assert page["Location"] == "https://blog.example.org/"
