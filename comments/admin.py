@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from comments import services
 from comments.models import Comment, CommentEvent
-from comments.moderation import count_links
+from comments.moderation import body_problem, count_links
 
 Status = Comment.Status
 
@@ -50,6 +50,20 @@ class CommentEventInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CommentEditForm(forms.ModelForm):
+    """The one editable field, checked by the same rules as a new comment's text."""
+
+    class Meta:
+        model = Comment
+        fields = ["body"]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if problem := body_problem(body):
+            raise forms.ValidationError(problem)
+        return body
 
 
 class StaffReplyForm(forms.Form):
@@ -98,6 +112,7 @@ class CommentAdmin(admin.ModelAdmin):
         "body",
     )
     readonly_fields = tuple(name for name in fields if name != "body")
+    form = CommentEditForm
     inlines = [CommentEventInline]
 
     # The queue: pending comments first, newest first within each group.

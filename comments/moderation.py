@@ -99,18 +99,25 @@ def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
     return None
 
 
-def validate_content(*, author_name: str, author_email: str, body: str) -> None:
-    """Rules every comment obeys, whoever writes it; raises ValidationError by field."""
-    errors = {}
+def body_problem(body: str) -> str | None:
+    """What is wrong with a comment's text, for a new comment and an edit alike."""
     if not body.strip():
-        errors["body"] = "Please type a comment."
-    elif len(body) > settings.COMMENTS_MAX_LENGTH:
-        errors["body"] = (
+        return "Please type a comment."
+    if len(body) > settings.COMMENTS_MAX_LENGTH:
+        return (
             f"Please keep your comment under {settings.COMMENTS_MAX_LENGTH} characters "
             f"(it has {len(body)})."
         )
-    elif bad := forbidden_character(body, allow_newlines=True):
-        errors["body"] = f"Your comment contains a control character ({bad}); please remove it."
+    if bad := forbidden_character(body, allow_newlines=True):
+        return f"The comment contains a control character ({bad}); please remove it."
+    return None
+
+
+def validate_content(*, author_name: str, author_email: str, body: str) -> None:
+    """Rules every comment obeys, whoever writes it; raises ValidationError by field."""
+    errors = {}
+    if problem := body_problem(body):
+        errors["body"] = problem
     if bad := forbidden_character(author_name, allow_newlines=False):
         errors["author_name"] = f"Names cannot contain control characters ({bad})."
     if settings.COMMENTS_REQUIRE_NAME_EMAIL:

@@ -19,7 +19,12 @@ from django.utils import timezone
 
 from comments import notifications
 from comments.models import Comment, CommentEvent
-from comments.moderation import closed_reason, moderation_verdict, validate_content
+from comments.moderation import (
+    body_problem,
+    closed_reason,
+    moderation_verdict,
+    validate_content,
+)
 from posts.caching import content_changed
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
@@ -249,8 +254,8 @@ def comments_restore(*, comments, actor=None) -> int:
 
 def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
     """Change a comment's text, keeping the previous text in its audit trail."""
-    if not body.strip():
-        raise ValidationError("A comment cannot be empty.", code="required")
+    if problem := body_problem(body):
+        raise ValidationError({"body": problem})
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.body == body:

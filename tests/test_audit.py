@@ -70,3 +70,17 @@ def test_audit_log_is_read_only_in_the_admin(client):
     delete = reverse("admin:comments_commentevent_delete", args=[event.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert CommentEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_an_edit_obeys_the_rules_of_a_new_comment(client):
+    """A moderator's edit with a NUL byte or nothing at all is refused and changes nothing."""
+    comment = make_comment(make_post(), body="Original text.")
+    mod = make_staff("mod", superuser=True)
+    client.force_login(mod)
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+    for body, message in (("Bad\x00byte", "Null characters"), ("Bell\x07", "control character")):
+        data = {"body": body, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+        response = client.post(url, data)
+        assert response.status_code == 200 and message in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "Original text." and not comment.events.filter(action="edited")
