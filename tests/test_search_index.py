@@ -11,8 +11,8 @@ from comments import services
 from comments.models import Comment
 from posts.apps import repair_search_index
 from posts.models import Post
-from posts.search import schema
-from posts.search.postgres import COMMENT_DOCUMENT, POST_DOCUMENT, search_query
+from posts.search import postgres, schema
+from posts.search.postgres import POST_DOCUMENT, search_query
 from tests.factories import make_comment, make_post, make_staff
 from tests.search_helpers import comment_link, needs_index, results
 
@@ -113,7 +113,29 @@ def test_postgres_searches_use_the_gin_indexes():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
     query = search_query("alemtuzumab")
-    comments = Comment.objects.alias(document=COMMENT_DOCUMENT).filter(document=query)
+    comments = postgres.search_comments(Comment.objects.all(), "alemtuzumab")
     posts = Post.objects.alias(document=POST_DOCUMENT).filter(document=query)
-    assert "posts_comment_body_search" in comments.explain()
+    assert "posts_search_comment_document" in comments.explain()
     assert "posts_post_search_document" in posts.explain()
+
+
+@pytest.mark.postgres
+def test_moving_comments_in_the_tree_leaves_their_search_documents_alone():
+    """django-mptt's lft/rght shifts do not rewrite comments' search documents."""
+    post = make_post()
+    first = make_comment(post, body="Alemtuzumab first.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ctid::text FROM posts_search_comment WHERE comment_id = %s", [first.pk]
+        )
+        before = cursor.fetchone()[0]
+        for n in range(3):
+            make_comment(post, parent=first, body=f"Reply {n}.")  # rewrites first's row
+        cursor.execute(
+            "SELECT ctid::text FROM posts_search_comment WHERE comment_id = %s", [first.pk]
+        )
+        assert cursor.fetchone()[0] == before
+    Comment.objects.filter(pk=first.pk).update(body="Cladribine now.")
+    assert [c.pk for c in postgres.search_comments(Comment.objects.all(), "cladribine")] == [
+        first.pk
+    ]

@@ -10,7 +10,9 @@ PostgreSQL
       (the database parser skips HTML tags), with a GIN index. It is not a model field:
       a BEFORE trigger on posts_post fills it, and triggers on taggit's tables refresh it
       when a post's tags or a tag's name change.
-    * An expression GIN index on comments_comment(to_tsvector(body)): nothing to refresh.
+    * posts_search_comment (comment_id, document): a tsvector per comment with a GIN index,
+      written by triggers when a comment is created or its text changes, and never by
+      django-mptt's lft/rght shifts.
 
 SQLite (when the library has FTS5)
     * posts_search_post (title, tags, lede, body) and posts_search_comment (body):
@@ -126,15 +128,61 @@ PG_INSTALL = [
     CREATE INDEX IF NOT EXISTS posts_post_search_document
     ON posts_post USING gin (search_document)
     """,
-    # The same expression the comment search filters on (posts.search.postgres), so
-    # the planner can use it: SearchVector("body", config=CONFIG).
+    # Comments' documents live in a table of their own, written only when a comment is
+    # created or its text changes: a reply in a long thread makes django-mptt rewrite
+    # lft/rght on thousands of rows, and an index over the comments table itself would
+    # recompute every one of those documents.
+    "DROP INDEX IF EXISTS posts_comment_body_search",
+    """
+    CREATE TABLE IF NOT EXISTS posts_search_comment (
+        comment_id bigint PRIMARY KEY,
+        document tsvector NOT NULL
+    )
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS posts_search_comment_document
+    ON posts_search_comment USING gin (document)
+    """,
     f"""
-    CREATE INDEX IF NOT EXISTS posts_comment_body_search
-    ON comments_comment USING gin (to_tsvector('{CONFIG}'::regconfig, COALESCE(body, '')))
+    CREATE OR REPLACE FUNCTION posts_search_comment_refresh() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM posts_search_comment WHERE comment_id = OLD.id;
+        ELSE
+            INSERT INTO posts_search_comment (comment_id, document)
+            VALUES (NEW.id, to_tsvector('{CONFIG}'::regconfig, COALESCE(NEW.body, '')))
+            ON CONFLICT (comment_id) DO UPDATE SET document = EXCLUDED.document;
+        END IF;
+        RETURN NULL;
+    END $$;
+    """,
+    "DROP TRIGGER IF EXISTS posts_search_comment_insert ON comments_comment",
+    """
+    CREATE TRIGGER posts_search_comment_insert AFTER INSERT
+    ON comments_comment FOR EACH ROW EXECUTE FUNCTION posts_search_comment_refresh()
+    """,
+    "DROP TRIGGER IF EXISTS posts_search_comment_update ON comments_comment",
+    # WHEN, not a function call per row: django-mptt's shifts update many rows and must
+    # not pay for this trigger at all.
+    """
+    CREATE TRIGGER posts_search_comment_update AFTER UPDATE
+    ON comments_comment FOR EACH ROW WHEN (OLD.body IS DISTINCT FROM NEW.body)
+    EXECUTE FUNCTION posts_search_comment_refresh()
+    """,
+    "DROP TRIGGER IF EXISTS posts_search_comment_delete ON comments_comment",
+    """
+    CREATE TRIGGER posts_search_comment_delete AFTER DELETE
+    ON comments_comment FOR EACH ROW EXECUTE FUNCTION posts_search_comment_refresh()
     """,
 ]
 
 PG_UNINSTALL = [
+    "DROP TRIGGER IF EXISTS posts_search_comment_delete ON comments_comment",
+    "DROP TRIGGER IF EXISTS posts_search_comment_update ON comments_comment",
+    "DROP TRIGGER IF EXISTS posts_search_comment_insert ON comments_comment",
+    "DROP FUNCTION IF EXISTS posts_search_comment_refresh()",
+    "DROP TABLE IF EXISTS posts_search_comment",
     "DROP INDEX IF EXISTS posts_comment_body_search",
     "DROP INDEX IF EXISTS posts_post_search_document",
     "DROP TRIGGER IF EXISTS posts_search_tag ON taggit_tag",
@@ -150,10 +198,22 @@ PG_UNINSTALL = [
 
 PG_REBUILD = [
     "UPDATE posts_post SET search_document = posts_search_document(id, title, lede, body)",
+    "TRUNCATE posts_search_comment",
+    f"""
+    INSERT INTO posts_search_comment (comment_id, document)
+    SELECT id, to_tsvector('{CONFIG}'::regconfig, COALESCE(body, '')) FROM comments_comment
+    """,
 ]
 
-PG_TRIGGERS = {"posts_search_post", "posts_search_tagged", "posts_search_tag"}
-PG_INDEXES = {"posts_post_search_document", "posts_comment_body_search"}
+PG_TRIGGERS = {
+    "posts_search_post",
+    "posts_search_tagged",
+    "posts_search_tag",
+    "posts_search_comment_insert",
+    "posts_search_comment_update",
+    "posts_search_comment_delete",
+}
+PG_INDEXES = {"posts_post_search_document", "posts_search_comment_document"}
 
 # -------------------------------------------------------------------------------- SQLite
 
