@@ -15,22 +15,26 @@ from taggit.models import Tag
 
 from comments.selectors import discussion_for
 from posts import selectors
-from posts.models import Author, Post
+from posts.models import Author, Post, attach_comment_counts
 from posts.pagecache import CSRF_PLACEHOLDER, TIMESTAMP_PLACEHOLDER, serve_public_page
 
 
-class PostListView(ListView):
+class CommentCountsOnPage:
+    """List views: each post on the page gets its comment count, counted after paging."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, posts, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = attach_comment_counts(list(posts))
+        return paginator, page, page.object_list, is_paginated
+
+
+class PostListView(CommentCountsOnPage, ListView):
     template_name = "posts/post_list.html"
     context_object_name = "posts"
     paginate_by = settings.POSTS_PER_PAGE
 
     def get_queryset(self):
-        return (
-            Post.objects.published()
-            .with_comment_count()
-            .select_related("author")
-            .prefetch_related("tags")
-        )
+        return Post.objects.published().select_related("author").prefetch_related("tags")
 
 
 class TagPostListView(PostListView):
@@ -59,7 +63,7 @@ class AuthorPostListView(PostListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-class PostArchiveMixin:
+class PostArchiveMixin(CommentCountsOnPage):
     """What the year, month and day archives share: the permalink's date parts, the
     home page's summaries and paging, and a 404 for a period with nothing published."""
 
@@ -76,7 +80,7 @@ class PostArchiveMixin:
 
     def get_dated_items(self):
         date_list, posts, extra_context = super().get_dated_items()
-        return date_list, posts.with_comment_count().prefetch_related("tags"), extra_context
+        return date_list, posts.prefetch_related("tags"), extra_context
 
 
 class PostYearArchiveView(PostArchiveMixin, YearArchiveView):

@@ -79,8 +79,8 @@ def test_home_query_count_is_constant(client, posts):
         post = make_post(tags=[f"tag{n % 4}", "MSBlog"])
         make_comment(post)
     queries, _ = count_queries(client, reverse("posts:index"))
-    # page count, posts with author and comment counts, tags, sidebar posts and comments
-    assert queries == 5
+    # page count, posts with authors, their comment counts, tags, sidebar (2)
+    assert queries == 6
 
 
 @pytest.mark.parametrize("posts", [3, 30])
@@ -89,8 +89,9 @@ def test_tag_page_query_count_is_constant(client, posts):
     for _ in range(posts):
         make_comment(make_post(tags=["MSBlog"]))
     queries, _ = count_queries(client, reverse("posts:tag", args=["msblog"]))
-    # tag, exists (empty tag pages are 404s), page count, posts, tags, sidebar (2)
-    assert queries == 7
+    # tag, exists (empty tag pages are 404s), page count, posts, comment counts, tags,
+    # sidebar (2)
+    assert queries == 8
 
 
 def populate(posts: int, comments_per_post: int = 2):
@@ -124,14 +125,15 @@ PAGES = {
     # name: (url, queries)
     "year archive": (
         lambda author: reverse("posts:archive-year", args=[2014]),
-        # exists, months, next year, previous year, count, posts, tags, sidebar (2)
-        9,
+        # exists, months, next year, previous year, count, posts, comment counts, tags,
+        # sidebar (2)
+        10,
     ),
-    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 9),
+    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 10),
     # no days listed, but next and previous day and month
-    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 10),
-    # author, exists, count, posts, tags, sidebar (2)
-    "author": (lambda author: author.get_absolute_url(), 7),
+    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 11),
+    # author, exists, count, posts, comment counts, tags, sidebar (2)
+    "author": (lambda author: author.get_absolute_url(), 8),
     # posts count and page, comments count and page, sidebar (2)
     "search": (lambda author: reverse("posts:search") + "?q=zanzibar", 6),
     "search posts": (lambda author: reverse("posts:search") + "?q=zanzibar&scope=posts", 4),
