@@ -9,7 +9,7 @@ FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
 FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
 	taggit.tag taggit.taggeditem comments.comment
 
-.PHONY: install node-tools run test lint format fixtures clean
+.PHONY: install node-tools run worker test lint format fixtures clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_site
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Sends the queued comment emails (TASKS_BACKEND=database); see README "Email".
+worker: install
+	TASKS_BACKEND=database $(PY) manage.py db_worker
 
 test: install lint node-tools
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,7 +1,8 @@
 """Every write to comments goes through here: the public form, the admin and the commands.
 
-Each function is one transaction; emails are queued with ``transaction.on_commit`` so a
-rolled-back write never mails anyone and a failing mail server never loses a comment.
+Each function is one transaction; email tasks are queued with ``transaction.on_commit`` so
+a rolled-back write never mails anyone, and a worker sends them (comments.tasks), so a
+failing mail server never loses or delays a comment.
 
 django-mptt computes a new root's tree_id as MAX(tree_id) + 1 and shifts lft/rght inside
 a tree before inserting a reply, both read-then-write; concurrent writers would corrupt
@@ -11,13 +12,11 @@ advisory lock (one key for allocating new trees, one per tree_id), on SQLite the
 write lock taken at BEGIN IMMEDIATE (see settings).
 """
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from comments import notifications
+from comments import tasks
 from comments.models import Comment, CommentEvent
 from comments.moderation import closed_reason, moderation_verdict, validate_content
 
@@ -197,11 +196,22 @@ def change_status(comment: Comment, status: str, *, actor, reason: str, action: 
 
 
 def after_status_change(comment: Comment) -> None:
-    """Queue the emails a status implies, to go out once the transaction commits."""
+    """Queue the emails a status implies, once the transaction commits."""
     if comment.status == Status.PENDING:
-        transaction.on_commit(partial(notifications.notify_moderators, comment.pk))
+        enqueue_on_commit(tasks.notify_moderators, comment.pk)
     elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
-        transaction.on_commit(partial(notifications.notify_parent_author, comment.pk))
+        enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    # robust: a queue that cannot take the task is logged by Django and never turns a
+    # comment that is already saved into an error page. A named function, not a partial:
+    # Django's log line reads the callback's __qualname__.
+    def enqueue():
+        task.enqueue(*args)
+
+    enqueue.__qualname__ = f"{task.module_path}.enqueue"
+    transaction.on_commit(enqueue, robust=True)
 
 
 def comments_set_status(*, comments, status: str, actor=None) -> int:

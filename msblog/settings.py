@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "mptt",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "posts",
     "comments",
 ]
@@ -205,6 +207,18 @@ else:
     EMAIL_BACKEND = os.environ.get(
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
     )
+# Background tasks (the comment emails): "immediate" runs a task at once in the process
+# that queues it (zero setup: development, tests); "database" stores it in the database
+# for `manage.py db_worker`, so mail leaves the request (the production default).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database" if PRODUCTION else "immediate")
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msblog <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
