@@ -161,3 +161,20 @@ def redis_server(tmp_path: Path):
         yield f"redis://127.0.0.1:{port}/0", process
     finally:
         process.stop()
+
+
+def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -> httpx.Response:
+    """Load a post page and send its comment form as a browser would (cookies, CSRF token,
+    signed timestamp); the server must run with COMMENTS_MIN_SUBMIT_SECONDS=0."""
+    from bs4 import BeautifulSoup
+
+    page = http.get(base + post_path)
+    page.raise_for_status()
+    form = BeautifulSoup(page.text, "html.parser").select_one("#commentform")
+    data = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name]")
+        if field.get("type") != "checkbox"
+    }
+    data.update(author_name="Tester", **fields)
+    return http.post(base + form["action"], data=data)
