@@ -13,6 +13,7 @@ write lock taken at BEGIN IMMEDIATE (see settings).
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -63,6 +64,16 @@ def validate_post_accepts_comments(post) -> None:
         raise ValidationError(reason, code="closed")
 
 
+def validate_ip_address(ip_address: str | None) -> None:
+    """Checked before any query uses it: PostgreSQL's inet type rejects a malformed address
+    with an error that is not a ValidationError."""
+    if ip_address is not None:
+        try:
+            validate_ipv46_address(ip_address)
+        except ValidationError as exc:
+            raise ValidationError({"ip_address": exc.messages}) from None
+
+
 def validate_not_duplicate(*, post, body: str, author_name: str, author_email: str, ip_address):
     """Refuse the same words twice on one post from the same person, as WordPress does.
 
@@ -95,6 +106,7 @@ def comment_create(
     validate_post_accepts_comments(post)
     validate_reply_target(post=post, parent=parent)
     validate_content(author_name=author_name, author_email=author_email, body=body)
+    validate_ip_address(ip_address)
     validate_not_duplicate(
         post=post,
         body=body,
