@@ -49,6 +49,22 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def admin_connection():
+    """A second PostgreSQL connection (autocommit) to the test database: to create and drop
+    databases, or to terminate the app's backends."""
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=True,
+    )
+
+
 def app_env(**extra: str) -> dict[str, str]:
     """Environment of a child Django process on the test database, with DEBUG off."""
     env = {k: v for k, v in os.environ.items() if k not in INHERITED_OUT}
@@ -110,9 +126,11 @@ class Process:
 
 
 @contextlib.contextmanager
-def gunicorn(tmp_path: Path, *, workers: int = 1, threads: int = 1, **env: str):
-    """The app under gunicorn on a free port; yields (base URL, Process)."""
-    port = free_port()
+def gunicorn(
+    tmp_path: Path, *, workers: int = 1, threads: int = 1, port: int | None = None, **env: str
+):
+    """The app under gunicorn (on a free port unless given); yields (base URL, Process)."""
+    port = port or free_port()
     args = [
         str(VENV_BIN / "gunicorn"),
         "msblog.wsgi",

@@ -13,7 +13,6 @@ import threading
 import time
 
 import httpx
-import psycopg
 import pytest
 import redis
 from django.db import OperationalError, connection
@@ -143,21 +142,9 @@ def test_sqlite_write_lock_held_elsewhere_answers_503_then_posting_again_works(p
     assert Comment.objects.filter(body=BODY).count() == 1
 
 
-def second_connection() -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        autocommit=True,
-    )
-
-
 def terminate(pids_sql: str, params=()) -> int:
     """pg_terminate_backend from a second connection; waits until the backends are gone."""
-    with second_connection() as admin:
+    with servers.admin_connection() as admin:
         pids = [row[0] for row in admin.execute(pids_sql, params).fetchall()]
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
