@@ -56,8 +56,18 @@ class StaffReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 8}))
 
 
+class CommentEditForm(forms.ModelForm):
+    """Checks the text by the service's own rule: a refused edit is a form error."""
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        services.validate_edited_body(body)
+        return body
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    form = CommentEditForm
     list_display = (
         "excerpt",
         "post",

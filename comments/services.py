@@ -19,7 +19,12 @@ from django.utils import timezone
 
 from comments import tasks
 from comments.models import Comment, CommentEvent
-from comments.moderation import closed_reason, moderation_verdict, validate_content
+from comments.moderation import (
+    closed_reason,
+    forbidden_character,
+    moderation_verdict,
+    validate_content,
+)
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
 NEW_TREE = 0  # second key used while allocating a tree_id for a new top-level comment
@@ -265,10 +270,18 @@ def comments_restore(*, comments, actor=None) -> int:
         return sum(comment_restore(comment=comment, actor=actor) for comment in comments)
 
 
-def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
-    """Change a comment's text, keeping the previous text in its audit trail."""
+def validate_edited_body(body: str) -> None:
+    """An edit obeys a new comment's rule on control characters (PostgreSQL would refuse a
+    NUL with a DataError); imported texts may be longer than the form allows."""
     if not body.strip():
         raise ValidationError("A comment cannot be empty.", code="required")
+    if bad := forbidden_character(body, allow_newlines=True):
+        raise ValidationError(f"A comment cannot contain a control character ({bad}).")
+
+
+def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
+    """Change a comment's text, keeping the previous text in its audit trail."""
+    validate_edited_body(body)
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.body == body:

@@ -206,3 +206,35 @@ def test_raw_request_bodies_are_refused_cleanly(post, raw, content_type):
         event(f"HTTP {response.status_code}")
         assert response.status_code == 400, response.status_code
         assert counts() == before
+
+
+@given(body=hostile_text)
+@example(body="clean\x00")
+def test_comment_edit_stores_exactly_or_refuses_cleanly(post, body):
+    """An edit with any text either replaces the text, keeping the old one in an event,
+    or raises a ValidationError and changes nothing."""
+    with rolled_back():
+        comment = Comment.objects.get(pk=post.approved.pk)
+        before = (comment.body, CommentEvent.objects.count())
+        try:
+            changed = services.comment_edit(comment=comment, body=body, actor=None)
+        except ValidationError as exc:
+            event("refused")
+            assert exc.messages and all(m.strip() for m in exc.messages)
+            stored = Comment.objects.get(pk=comment.pk)
+            assert (stored.body, CommentEvent.objects.count()) == before
+        else:
+            event("accepted")
+            assert changed
+            assert Comment.objects.get(pk=comment.pk).body == body
+            assert CommentEvent.objects.latest("pk").body_before == before[0]
+
+
+def test_admin_edit_with_a_control_character_is_a_form_error(post, admin_client):
+    """The admin refuses an edit the service would refuse, as a form error, not a 500."""
+    comment = post.approved
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+    response = admin_client.post(url, {"body": "Bell\x07 ringing."})
+    assert response.status_code == 200
+    assert "control character (U+0007)" in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).body == comment.body
