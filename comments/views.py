@@ -53,7 +53,8 @@ def comment_create(request, post_id):
             form.add_error(None, exc)
         except (OperationalError, InterfaceError):
             # A lost connection, a lock timeout, a database restarting: the transaction
-            # rolled back whole, so the reader may safely send the same form again.
+            # rolled back whole, so the reader may safely send the same form again (and if
+            # only the commit's answer was lost, the duplicate check catches the resend).
             logger.exception("comment on post %s not saved: the database failed", post.pk)
             form.add_error(None, TRY_AGAIN_MESSAGE)
             return try_again(request, post, form)
