@@ -9,7 +9,7 @@ FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
 FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
 	taggit.tag taggit.taggeditem comments.comment
 
-.PHONY: install node-tools run serve test lint format fixtures clean
+.PHONY: install node-tools run serve worker test lint format fixtures clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ serve: install
 	$(SERVE_ENV) $(PY) manage.py setup_site
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(SERVE_ENV) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py msblog.wsgi
+
+# Sends the queued comment emails (TASKS_BACKEND=database); see README "Email".
+worker: install
+	TASKS_BACKEND=database $(PY) manage.py db_worker
 
 test: install lint node-tools
 	$(PY) manage.py makemigrations --check --dry-run

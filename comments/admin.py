@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from comments import services
 from comments.models import Comment, CommentEvent
-from comments.moderation import body_problem, count_links
+from comments.moderation import count_links
 
 Status = Comment.Status
 
@@ -52,26 +52,22 @@ class CommentEventInline(admin.TabularInline):
         return False
 
 
-class CommentEditForm(forms.ModelForm):
-    """The one editable field, checked by the same rules as a new comment's text."""
-
-    class Meta:
-        model = Comment
-        fields = ["body"]
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if problem := body_problem(body):
-            raise forms.ValidationError(problem)
-        return body
-
-
 class StaffReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 8}))
 
 
+class CommentEditForm(forms.ModelForm):
+    """Checks the text by the service's own rule: a refused edit is a form error."""
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        services.validate_edited_body(body)
+        return body
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    form = CommentEditForm
     list_display = (
         "excerpt",
         "post",
@@ -112,7 +108,6 @@ class CommentAdmin(admin.ModelAdmin):
         "body",
     )
     readonly_fields = tuple(name for name in fields if name != "body")
-    form = CommentEditForm
     inlines = [CommentEventInline]
 
     # The queue: pending comments first, newest first within each group.

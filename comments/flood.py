@@ -3,12 +3,20 @@
 Counted in Django's cache (shared through Redis when REDIS_URL is set), so every app
 server sees the same count. django-ratelimit would do this too, but its system checks
 reject the local-memory cache this project uses by default.
+
+Without a cache (Redis down; django-redis then answers None and logs the error) flood
+control fails open with a warning: every comment is still held for moderation and the
+honeypot, form timestamp and duplicate checks still apply, whereas failing closed would
+turn away every reader for as long as Redis is down.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def too_many_attempts(ip_address: str | None) -> bool:
@@ -23,4 +31,7 @@ def too_many_attempts(ip_address: str | None) -> bool:
     except ValueError:  # the key expired between add() and incr()
         cache.set(key, 1, timeout=window + 1)
         attempts = 1
+    if attempts is None:
+        logger.warning("flood control is off: the cache did not answer (from %s)", ip_address)
+        return False
     return attempts > limit

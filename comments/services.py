@@ -1,7 +1,8 @@
 """Every write to comments goes through here: the public form, the admin and the commands.
 
-Each function is one transaction; emails are queued with ``transaction.on_commit`` so a
-rolled-back write never mails anyone and a failing mail server never loses a comment.
+Each function is one transaction; email tasks are queued with ``transaction.on_commit`` so
+a rolled-back write never mails anyone, and a worker sends them (comments.tasks), so a
+failing mail server never loses or delays a comment.
 
 django-mptt computes a new root's tree_id as MAX(tree_id) + 1 and shifts lft/rght inside
 a tree before inserting a reply, both read-then-write; concurrent writers would corrupt
@@ -11,17 +12,16 @@ advisory lock (one key for allocating new trees, one per tree_id), on SQLite the
 write lock taken at BEGIN IMMEDIATE (see settings).
 """
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
 from django.utils import timezone
 
-from comments import notifications
+from comments import tasks
 from comments.models import Comment, CommentEvent
 from comments.moderation import (
-    body_problem,
     closed_reason,
+    forbidden_character,
     moderation_verdict,
     validate_content,
 )
@@ -70,6 +70,16 @@ def validate_post_accepts_comments(post) -> None:
         raise ValidationError(reason, code="closed")
 
 
+def validate_ip_address(ip_address: str | None) -> None:
+    """Checked before any query uses it: PostgreSQL's inet type rejects a malformed address
+    with an error that is not a ValidationError."""
+    if ip_address is not None:
+        try:
+            validate_ipv46_address(ip_address)
+        except ValidationError as exc:
+            raise ValidationError({"ip_address": exc.messages}) from None
+
+
 def validate_not_duplicate(*, post, body: str, author_name: str, author_email: str, ip_address):
     """Refuse the same words twice on one post from the same person, as WordPress does.
 
@@ -102,6 +112,7 @@ def comment_create(
     validate_post_accepts_comments(post)
     validate_reply_target(post=post, parent=parent)
     validate_content(author_name=author_name, author_email=author_email, body=body)
+    validate_ip_address(ip_address)
     validate_not_duplicate(
         post=post,
         body=body,
@@ -206,11 +217,22 @@ def change_status(comment: Comment, status: str, *, actor, reason: str, action: 
 
 
 def after_status_change(comment: Comment) -> None:
-    """Queue the emails a status implies, to go out once the transaction commits."""
+    """Queue the emails a status implies, once the transaction commits."""
     if comment.status == Status.PENDING:
-        transaction.on_commit(partial(notifications.notify_moderators, comment.pk))
+        enqueue_on_commit(tasks.notify_moderators, comment.pk)
     elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
-        transaction.on_commit(partial(notifications.notify_parent_author, comment.pk))
+        enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    # robust: a queue that cannot take the task is logged by Django and never turns a
+    # comment that is already saved into an error page. A named function, not a partial:
+    # Django's log line reads the callback's __qualname__.
+    def enqueue():
+        task.enqueue(*args)
+
+    enqueue.__qualname__ = f"{task.module_path}.enqueue"
+    transaction.on_commit(enqueue, robust=True)
 
 
 def comments_set_status(*, comments, status: str, actor=None) -> int:
@@ -252,10 +274,18 @@ def comments_restore(*, comments, actor=None) -> int:
         return sum(comment_restore(comment=comment, actor=actor) for comment in comments)
 
 
+def validate_edited_body(body: str) -> None:
+    """An edit obeys a new comment's rule on control characters (PostgreSQL would refuse a
+    NUL with a DataError); imported texts may be longer than the form allows."""
+    if not body.strip():
+        raise ValidationError("A comment cannot be empty.", code="required")
+    if bad := forbidden_character(body, allow_newlines=True):
+        raise ValidationError(f"A comment cannot contain a control character ({bad}).")
+
+
 def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
     """Change a comment's text, keeping the previous text in its audit trail."""
-    if problem := body_problem(body):
-        raise ValidationError({"body": problem})
+    validate_edited_body(body)
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.body == body:

@@ -1,5 +1,8 @@
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,10 +14,17 @@ from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
 from posts.models import Post
 
+logger = logging.getLogger(__name__)
+
 FLOOD_MESSAGE = (
     "You are posting comments faster than this blog accepts. Nothing was saved; please "
     "wait a minute and post your comment again."
 )
+TRY_AGAIN_MESSAGE = (
+    "Sorry, your comment could not be saved just now: the blog's database did not answer. "
+    "Nothing was posted. Your text is kept below: please post it again in a minute."
+)
+RETRY_AFTER_SECONDS = 30
 
 
 @require_POST
@@ -41,6 +51,13 @@ def comment_create(request, post_id):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+        except (OperationalError, InterfaceError):
+            # A lost connection, a lock timeout, a database restarting: the transaction
+            # rolled back whole, so the reader may safely send the same form again (and if
+            # only the commit's answer was lost, the duplicate check catches the resend).
+            logger.exception("comment on post %s not saved: the database failed", post.pk)
+            form.add_error(None, TRY_AGAIN_MESSAGE)
+            return try_again(request, post, form)
         else:
             return comment_posted(request, post, comment)
     return show_form_again(request, post, form, status=400)
@@ -66,6 +83,19 @@ def show_form_again(request, post, form, *, status):
     discussion = discussion_for(request, post, page_number=page, form=form)
     context = {"post": post, "object": post, **discussion}
     return render(request, "posts/post_detail.html", context, status=status)
+
+
+def try_again(request, post, form):
+    """503 with the reader's text in the form; without the thread and sidebar if the
+    database still fails (an outage rather than one failed write)."""
+    try:
+        response = show_form_again(request, post, form, status=503)
+    except DatabaseError:
+        logger.exception("post %s: showing the form without the thread", post.pk)
+        context = {"post": post, "post_url": post.get_absolute_url(), "comment_form": form}
+        response = render(request, "comments/try_again.html", context, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)

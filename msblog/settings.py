@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "mptt",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "posts",
     "comments",
 ]
@@ -183,16 +185,30 @@ if PRODUCTION and not REDIS_URL and not env_bool("SINGLE_PROCESS", False):
         "REDIS_URL must be set when DJANGO_ENV=production: app servers share cached pages "
         "through it (or set SINGLE_PROCESS=1 for a one-process deployment)"
     )
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "msblog"),
-        }
+
+
+def redis_cache(url: str) -> dict:
+    """django-redis rather than Django's own RedisCache, which raises on a lost connection:
+    with IGNORE_EXCEPTIONS an unreachable Redis reads as a cache miss (logged), so pages
+    and comments keep working from the database."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "msblog"),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # A Redis that hangs costs a request at most these, not a worker forever.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Sessions (only staff sign in; readers' pending comments and messages are signed
 # cookies). With Redis: read from the cache, written through to the database, so a Redis
@@ -245,6 +261,18 @@ else:
     EMAIL_BACKEND = os.environ.get(
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
     )
+# Background tasks (the comment emails): "immediate" runs a task at once in the process
+# that queues it (zero setup: development, tests); "database" stores it in the database
+# for `manage.py db_worker`, so mail leaves the request (the production default).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database" if PRODUCTION else "immediate")
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msblog <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -158,7 +158,7 @@ def is_forbidden_control(ch: str) -> bool:
 def parse_capture(text: str, *, has_title: bool = True) -> CapturedPage:
     lines = split_lines(text)
     if not any(not line.blank for line in lines):
-        raise CaptureError(0, "the capture is empty")
+        raise CaptureError(1, "the capture is empty")
     page = CapturedPage()
     content, comment_lines = split_comment_section(lines, page)
     position = 0

@@ -173,7 +173,7 @@ def test_lists_in_the_body_are_not_comments():
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("", 0, "empty"),
+        ("", 1, "empty"),
         ("Title\n\nLede\n\nBody\x07 with a bell\n", 5, "control character"),
         ("Title\n\nBody\n\n2 thoughts on “Title”\n\n   1. odd indent\n", 7, "odd indentation"),
         ("Title\n\nBody\n\n1 thought on “Title”\n\n  1. ok\n\nStray words\n", 9, "unexpected"),

@@ -110,7 +110,7 @@ def test_cache_uses_redis_only_when_configured():
     redis = run(
         "print(settings.CACHES['default']['BACKEND'])", REDIS_URL="redis://127.0.0.1:6379/1"
     )
-    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert redis.stdout.strip() == "django_redis.cache.RedisCache"
 
 
 def test_email_goes_to_smtp_when_a_host_is_set():

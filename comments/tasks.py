@@ -1,0 +1,22 @@
+"""The comment emails as background tasks (django-tasks).
+
+Mail is sent outside the reader's request: the services queue a task once the comment's
+transaction commits, and a worker sends it. Which queue runs the tasks is the TASKS
+setting (see settings: "immediate" in development and tests, the database queue read by
+``manage.py db_worker`` in production). The senders in ``notifications`` stay plain
+functions, so commands and tests can call them directly.
+"""
+
+from django_tasks import task
+
+from comments import notifications
+
+
+@task()
+def notify_moderators(comment_id: int) -> None:
+    notifications.notify_moderators(comment_id)
+
+
+@task()
+def notify_parent_author(reply_id: int) -> None:
+    notifications.notify_parent_author(reply_id)
