@@ -37,6 +37,7 @@ def bulk_create_forest(items: list[NewComment], *, batch_size: int = 2000) -> li
 def insert_forest(items: list[NewComment], comments: list[Comment], batch_size: int):
     roots = link_children(items)
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         lock_comment_tree(None)
         next_tree_id = (Comment.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
         for offset, root in enumerate(roots):
@@ -50,7 +51,6 @@ def insert_forest(items: list[NewComment], comments: list[Comment], batch_size: 
                 parent = items[i].parent
                 comments[i].parent_id = None if parent is None else comments[parent].pk
             Comment.objects.bulk_create(batch, batch_size=batch_size)
-        content_changed(post_ids={comment.post_id for comment in comments})
     return comments
 
 

@@ -10,7 +10,7 @@ from comments.models import Comment
 from comments.moderation import closed_reason
 from comments.pending import pending_ids
 from comments.rendering import render_thread
-from posts.caching import cached_fragment, post_version
+from posts.caching import Version, cached_fragment, request_version
 
 # What a thread shows of each comment, read as plain rows (no model instances: a long
 # thread would spend most of its time building them).
@@ -151,11 +151,11 @@ def thread_for_post(post, *, own_pending_ids=(), page: CommentPage | None = None
     return build_thread(thread.values_list(*THREAD_FIELDS, named=True))
 
 
-def thread_part(post, *, page_number: int, own_pending_ids=()) -> dict | None:
+def thread_part(post, *, page_number: int, version: Version, own_pending_ids=()) -> dict | None:
     """The thread's page, rendered, with the counts around it; None for a missing page.
 
     Readers with nothing pending all see the same thing, so theirs is cached under the
-    post's content version (see posts.caching); nobody else's is.
+    content version (see posts.caching); nobody else's is.
     """
 
     def render() -> dict | None:
@@ -176,7 +176,7 @@ def thread_part(post, *, page_number: int, own_pending_ids=()) -> dict | None:
 
     if own_pending_ids:
         return render()
-    key = f"thread:{post.pk}:{post_version(post.pk)}:{page_number}:{closed_reason(post) is None}"
+    key = f"thread:{post.pk}:{version.key}:{page_number}:{closed_reason(post) is None}"
     return cached_fragment(key, render)
 
 
@@ -184,7 +184,12 @@ def discussion_for(
     request, post, *, page_number: int = 1, form: CommentForm | None = None
 ) -> dict | None:
     """Context for the comments part of a post page; None when the page does not exist."""
-    part = thread_part(post, page_number=page_number, own_pending_ids=pending_ids(request))
+    part = thread_part(
+        post,
+        page_number=page_number,
+        version=request_version(request),
+        own_pending_ids=pending_ids(request),
+    )
     if part is None:
         return None
     if form is None:

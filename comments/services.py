@@ -144,11 +144,11 @@ def comment_create(
     )
     comment.full_clean(exclude=["parent", "post", "user", "lft", "rght", "tree_id", "level"])
     with transaction.atomic():
+        if comment.status == Status.APPROVED:
+            content_changed()  # first: see posts.caching
         insert_comment(comment)
         record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
         after_status_change(comment)
-        if comment.status == Status.APPROVED:
-            content_changed(post_ids=[post.pk])
     return comment
 
 
@@ -178,6 +178,7 @@ def comment_set_status(
     if status not in Status.values:
         raise ValidationError(f"Unknown status {status!r}.", code="status")
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.status == status:
             return False
@@ -213,7 +214,6 @@ def change_status(comment: Comment, status: str, *, actor, reason: str, action: 
     )
     record_event(comment, action, actor=actor, status_before=before, reason=reason)
     after_status_change(comment)
-    content_changed(post_ids=[comment.post_id])
 
 
 def after_status_change(comment: Comment) -> None:
@@ -238,6 +238,7 @@ def enqueue_on_commit(task, *args) -> None:
 def comments_set_status(*, comments, status: str, actor=None) -> int:
     """Bulk version for admin actions; returns how many comments changed."""
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         return sum(
             comment_set_status(comment=comment, status=status, actor=actor) for comment in comments
         )
@@ -271,6 +272,7 @@ def comment_restore(*, comment: Comment, actor=None) -> bool:
 
 def comments_restore(*, comments, actor=None) -> int:
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         return sum(comment_restore(comment=comment, actor=actor) for comment in comments)
 
 
@@ -287,13 +289,13 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
     """Change a comment's text, keeping the previous text in its audit trail."""
     validate_edited_body(body)
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.body == body:
             return False
         edited_at = timezone.now() if actor is not None else locked.edited_at
         Comment.objects.filter(pk=locked.pk).update(body=body, edited_at=edited_at)
         comment.body, comment.edited_at = body, edited_at
-        content_changed(post_ids=[locked.post_id])
         CommentEvent.objects.create(
             comment=comment,
             actor=actor,
@@ -332,6 +334,7 @@ def notifications_resume(*, comment: Comment) -> None:
 def commenter_erase(*, email: str, actor=None) -> int:
     """Erase one commenter's personal data, keeping their words so threads stay whole."""
     with transaction.atomic():
+        content_changed()  # first: see posts.caching
         comments = list(Comment.objects.by_author_email(email).select_for_update())
         for comment in comments:
             Comment.objects.filter(pk=comment.pk).update(
@@ -349,7 +352,6 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
-        content_changed(post_ids={comment.post_id for comment in comments})
     return len(comments)
 
 
@@ -374,14 +376,14 @@ def comment_import(
     """Create or update an imported comment by its import reference.
 
     Returns the comment and "created", "updated" or "unchanged". An import keeps any
-    moderation done since: an existing comment's status is left alone. No emails.
+    moderation done since: an existing comment's status is left alone. No emails. Runs
+    inside the importer's transaction, whose first step bumps the content version.
     """
     existing = Comment.objects.filter(import_ref=import_ref).first()
     if existing is None:
         comment = Comment(post=post, parent=parent, import_ref=import_ref, **fields)
         insert_comment(comment)
         record_event(comment, Action.IMPORTED, actor=None, status_before="")
-        content_changed(post_ids=[post.pk])
         return comment, "created"
     if existing.post_id != post.pk or existing.parent_id != (parent.pk if parent else None):
         raise ValidationError(
@@ -398,6 +400,5 @@ def comment_import(
         comment_edit(comment=existing, body=changed.pop("body"), reason="re-import")
     if changed:
         Comment.objects.filter(pk=existing.pk).update(**changed)
-    content_changed(post_ids=[post.pk])
     existing.refresh_from_db()
     return existing, "updated"

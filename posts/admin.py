@@ -23,27 +23,21 @@ class OriginalURLInline(admin.TabularInline):
 
 
 class RetiresCachedPages:
-    """Admin edits change what readers see: retire cached pages once they commit."""
-
-    def changed_posts(self, obj) -> list[int]:
-        return []
+    """Admin edits change what readers see: bump the content version first thing in the
+    edit's transaction (as posts.caching asks), so the change and the version commit
+    together."""
 
     def save_model(self, request, obj, form, change):
+        content_changed()
         super().save_model(request, obj, form, change)
-        content_changed(post_ids=self.changed_posts(obj))
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        content_changed(post_ids=self.changed_posts(form.instance))
 
     def delete_model(self, request, obj):
-        post_ids = self.changed_posts(obj)
+        content_changed()
         super().delete_model(request, obj)
-        content_changed(post_ids=post_ids)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
         content_changed()
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Post)
@@ -65,9 +59,6 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
-
-    def changed_posts(self, obj) -> list[int]:
-        return [obj.pk] if obj.pk else []
 
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()

@@ -1,82 +1,69 @@
-"""Caching that is never stale: content versions bumped after every commit that changes
-what readers see, and cache keys that include the version.
+"""Caching that is never stale: cached pages and threads are keyed by the site's content
+version, which every change bumps in the database, inside the change's own transaction.
 
-* ``content_changed(post_ids=…)`` is called by every write path (comment services, the
-  admin, importers) inside its transaction. It replaces the site's version, and each
-  named post's version, with new random ones at once and again after the commit: a
-  reader who rendered from the data before the commit, in between, stored it under the
-  version that the second bump retires. Nothing is deleted: entries under old versions
-  are simply never read again and expire.
-* A reader reads the version *before* querying the database and stores what it rendered
-  under that version, so a page rendered from data older than a bump can only ever be
-  stored under the version that the bump retired.
-* Versions live in the cache too (Redis when REDIS_URL is set, shared by every app
-  server). If one is evicted, a new one is made: a cache miss, never a stale page.
+* ``content_changed()`` is called by every write path that changes what readers see
+  (comment services, bulk inserts, the admin, importers). It is the *first* thing their
+  transaction does: it takes the version row's lock, so two writers never wait on each
+  other in opposite orders, and bumps it. The new version becomes visible at the commit,
+  together with the change.
+* A reader reads the version (one indexed query) *before* the content, and stores what it
+  rendered under the version it read. A page rendered from data older than a commit can
+  therefore only be stored under a version that the commit retired.
+* The cache (Redis, or local memory) holds only pages under versions. If Redis loses a
+  write, times out or is unreachable, the worst outcome is a miss; nothing it keeps or
+  loses can make a page stale.
 """
 
 import hashlib
 import hmac
-import secrets
-import time
-from functools import partial
+import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.utils import timezone
 
-SITE_VERSION_KEY = "content-version:site"
+from posts.models import ContentVersion
 
-
-def post_version_key(post_id: int) -> str:
-    return f"content-version:post:{post_id}"
+ROW = 1  # the table's only row
 
 
-def new_version() -> str:
-    # The time part gives Last-Modified; the random part makes every bump unique.
-    return f"{time.time():.6f}-{secrets.token_hex(6)}"
+@dataclass(frozen=True)
+class Version:
+    key: str
+    changed_at: float  # a timestamp, for Last-Modified
 
 
-def version_time(version: str) -> float:
-    return float(version.split("-", 1)[0])
+def content_changed() -> None:
+    """Bump the content version; call first thing inside the writing transaction."""
+    values = {"token": uuid.uuid4(), "changed_at": timezone.now()}
+    if not ContentVersion.objects.filter(pk=ROW).update(**values):
+        # The row is made by a migration; a flushed test database may lack it.
+        ContentVersion.objects.update_or_create(pk=ROW, defaults=values)
 
 
-def current_version(key: str) -> str:
-    version = cache.get(key)
+def current_version() -> Version:
+    row = ContentVersion.objects.filter(pk=ROW).values_list("token", "changed_at").first()
+    if row is None:  # nothing has changed since the row went missing
+        return Version("none", 0.0)
+    return Version(row[0].hex, row[1].timestamp())
+
+
+def request_version(request) -> Version:
+    """The version for this request, read once whatever asks for it."""
+    version = getattr(request, "content_version", None)
     if version is None:
-        version = new_version()
-        if not cache.add(key, version, timeout=None):
-            version = cache.get(key) or version
+        version = request.content_version = current_version()
     return version
 
 
-def site_version() -> str:
-    return current_version(SITE_VERSION_KEY)
-
-
-def post_version(post_id: int) -> str:
-    return current_version(post_version_key(post_id))
-
-
-def content_changed(*, post_ids=()) -> None:
-    """Retire cached pages (and these posts' cached threads), now and after the commit."""
-    post_ids = frozenset(post_ids)
-    bump_versions(post_ids)
-    transaction.on_commit(partial(bump_versions, post_ids))
-
-
-def bump_versions(post_ids=frozenset()) -> None:
-    versions = {post_version_key(post_id): new_version() for post_id in post_ids}
-    versions[SITE_VERSION_KEY] = new_version()
-    cache.set_many(versions, timeout=None)
-
-
-def cached_fragment(key: str, render) -> str:
-    """The cached string under ``key``, or ``render()``'s result, stored for next time."""
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
-    return html
+def cached_fragment(key: str, render):
+    """The cached value under ``key``, or ``render()``'s result, stored for next time."""
+    value = cache.get(key)
+    if value is None:
+        value = render()
+        cache.set(key, value, timeout=settings.PAGE_CACHE_SECONDS)
+    return value
 
 
 def placeholder(name: str) -> str:

@@ -161,12 +161,12 @@ def import_pages(paths: list[Path], sources_path: Path, *, default_author: str) 
         parsed.append((path, source, read_page(path, source)))
     reports = []
     with transaction.atomic():
+        content_changed()
         for path, source, page in parsed:
             try:
                 reports.append(import_page(page, source, default_author=default_author))
             except ValidationError as exc:
                 raise ImportFailed(path, 0, "; ".join(exc.messages)) from None
-        content_changed(post_ids=[report.post.pk for report in reports])
     return reports
 
 

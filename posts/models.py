@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, Value, When
@@ -177,3 +179,18 @@ class RelatedEntry(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+
+class ContentVersion(models.Model):
+    """One row, the version of everything readers can see (see posts.caching).
+
+    Every write that changes a public page gives it a new random token inside its own
+    transaction, so the new version becomes visible exactly when the change does. Random,
+    not a counter: a restored backup must never reuse a version that meant other content.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"content version {self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -19,7 +19,7 @@ from django.utils.http import http_date
 
 from comments.forms import form_timestamp_for
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
-from posts.caching import placeholder, site_version, version_time
+from posts.caching import placeholder, request_version
 
 CSRF_PLACEHOLDER = placeholder("csrf")
 TIMESTAMP_PLACEHOLDER = placeholder("form-timestamp")
@@ -47,13 +47,14 @@ def serve_public_page(request, render):
         response = render(False)
         patch_cache_control(response, private=True)
         return response
-    version = site_version()  # read before any query: see posts.caching
-    etag = f'W/"{hashlib.sha256(f"{version}|{request.get_full_path()}".encode()).hexdigest()[:32]}"'
-    last_modified = int(version_time(version))
+    version = request_version(request)  # read before the content: see posts.caching
+    path = request.get_full_path()
+    etag = f'W/"{hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]}"'
+    last_modified = int(version.changed_at)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return with_validators(not_modified, etag, last_modified, private=True)
-    key = f"page:{version}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
+    key = f"page:{version.key}:{hashlib.sha256(path.encode()).hexdigest()}"
     entry = cache.get(key)
     if entry is None:
         response = render(True)

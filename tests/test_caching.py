@@ -312,3 +312,29 @@ def test_two_app_servers_sharing_redis_never_serve_a_stale_page(settings):
     finally:
         one.stop()
         two.stop()
+
+
+def test_a_cache_that_drops_writes_cannot_make_a_page_stale(cached_post, monkeypatch):
+    """If the cache silently loses every write during an approval (Redis timing out), the
+    next GET still shows the change: versions live in the database, not the cache."""
+    from django.core.cache import cache
+
+    post, _, waiting = cached_post
+    with monkeypatch.context() as patched:
+        for name in ("set", "set_many", "add", "delete", "delete_many"):
+            patched.setattr(cache, name, lambda *args, **kwargs: None)
+        services.comment_set_status(comment=waiting, status="approved")
+    assert "Waiting words." in page(post)
+
+
+def test_a_restored_database_never_reuses_a_version(cached_post):
+    """Versions are random tokens: rolling the row back cannot revive old cached pages."""
+    from posts.models import ContentVersion
+
+    post, _, waiting = cached_post
+    before = ContentVersion.objects.get()
+    services.comment_set_status(comment=waiting, status="approved")
+    assert "Waiting words." in page(post)
+    ContentVersion.objects.filter(pk=before.pk).update(token=before.token)  # "restore"
+    services.comment_set_status(comment=waiting, status="removed")
+    assert "Waiting words." not in page(post)

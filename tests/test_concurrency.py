@@ -67,3 +67,36 @@ def test_parallel_top_level_comments_and_replies_keep_a_valid_tree():
     before = tree_rows()
     Comment.objects.rebuild()
     assert tree_rows() == before, "lft/rght/level differ from a rebuilt tree"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moderators_working_in_opposite_orders_never_deadlock():
+    """Two bulk approvals of the same comments in opposite orders both finish."""
+    post = make_post()
+    pending = [
+        services.comment_create(post=post, body=f"pending {n}", author_name=f"R{n}")
+        for n in range(30)
+    ]
+    moderator = make_staff()
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def approve(comments):
+        try:
+            barrier.wait()
+            services.comments_set_status(comments=comments, status="approved", actor=moderator)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, args=(list(pending),)),
+        threading.Thread(target=approve, args=(list(reversed(pending)),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(Comment.objects.values_list("status", flat=True)) == {"approved"}

@@ -36,9 +36,9 @@ def test_post_page_query_count_is_constant(client, page_soup, settings, size):
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, response = count_queries(client, post.get_absolute_url())
-    # post+author, tags, related entries, thread, count, previous/next, related posts,
-    # sidebar posts and comments
-    assert queries == 9
+    # content version, post+author, tags, related entries, thread, count, previous/next,
+    # related posts, sidebar posts and comments
+    assert queries == 10
     assert len(page_soup(response).select("li.comment")) == size
 
 
@@ -48,17 +48,18 @@ def test_paginated_post_page_query_count_is_constant(client, page_soup, size):
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, _ = count_queries(client, post.get_absolute_url())
-    assert queries == 10
+    assert queries == 11
 
 
-def test_warm_post_page_runs_no_query(client):
-    """A reader with nothing pending gets the cached page: no SQL at all."""
+def test_warm_post_page_runs_one_query(client):
+    """A reader with nothing pending gets the cached page: one query, the content version."""
     post = make_post(tags=["MSBlog"])
     make_thread(post, 100)
     count_queries(client, post.get_absolute_url())
     with CaptureQueriesContext(connection) as queries:
         assert client.get(post.get_absolute_url()).status_code == 200
-    assert len(queries) == 0
+    assert [q["sql"] for q in queries] == [queries[0]["sql"]]
+    assert "posts_contentversion" in queries[0]["sql"]
 
 
 def test_post_page_with_own_pending_comment_is_still_constant(client):
@@ -68,7 +69,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     for body in ("first", "second", "third"):
         client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
-    assert queries == 9  # a page of the thread, less related posts: this post has no tags
+    assert queries == 10  # a page of the thread, less related posts: this post has no tags
     assert response.content.decode().count("awaiting moderation") == 3
 
 
@@ -79,8 +80,9 @@ def test_home_query_count_is_constant(client, posts):
         post = make_post(tags=[f"tag{n % 4}", "MSBlog"])
         make_comment(post)
     queries, _ = count_queries(client, reverse("posts:index"))
-    # page count, posts with authors, their comment counts, tags, sidebar (2)
-    assert queries == 6
+    # content version, page count, posts with authors, their comment counts, tags,
+    # sidebar (2)
+    assert queries == 7
 
 
 @pytest.mark.parametrize("posts", [3, 30])
@@ -89,9 +91,9 @@ def test_tag_page_query_count_is_constant(client, posts):
     for _ in range(posts):
         make_comment(make_post(tags=["MSBlog"]))
     queries, _ = count_queries(client, reverse("posts:tag", args=["msblog"]))
-    # tag, exists (empty tag pages are 404s), page count, posts, comment counts, tags,
-    # sidebar (2)
-    assert queries == 8
+    # content version, tag, exists (empty tag pages are 404s), page count, posts, comment
+    # counts, tags, sidebar (2)
+    assert queries == 9
 
 
 def populate(posts: int, comments_per_post: int = 2):
@@ -118,22 +120,22 @@ def test_post_pages_with_neighbours_and_related_posts_are_constant(client):
         populate(size, comments_per_post=1)
         post = Post.objects.published().order_by("?").first()
         counts.add(count_queries(client, post.get_absolute_url())[0])
-    assert counts == {10}
+    assert counts == {11}
 
 
 PAGES = {
     # name: (url, queries)
     "year archive": (
         lambda author: reverse("posts:archive-year", args=[2014]),
-        # exists, months, next year, previous year, count, posts, comment counts, tags,
-        # sidebar (2)
-        10,
+        # content version, exists, months, next year, previous year, count, posts, comment
+        # counts, tags, sidebar (2)
+        11,
     ),
-    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 10),
+    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 11),
     # no days listed, but next and previous day and month
-    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 11),
-    # author, exists, count, posts, comment counts, tags, sidebar (2)
-    "author": (lambda author: author.get_absolute_url(), 8),
+    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 12),
+    # content version, author, exists, count, posts, comment counts, tags, sidebar (2)
+    "author": (lambda author: author.get_absolute_url(), 9),
     # posts count and page, comments count and page, sidebar (2)
     "search": (lambda author: reverse("posts:search") + "?q=zanzibar", 6),
     "search posts": (lambda author: reverse("posts:search") + "?q=zanzibar&scope=posts", 4),
@@ -141,13 +143,13 @@ PAGES = {
         lambda author: reverse("posts:search") + "?q=zanzibar&scope=comments&page=2",
         4,
     ),
-    # posts, tags
-    "posts feed": (lambda author: reverse("posts:feed"), 2),
-    "posts atom feed": (lambda author: reverse("posts:feed-atom"), 2),
-    # tag, posts, tags
-    "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 3),
-    # comments with their posts
-    "comments feed": (lambda author: reverse("posts:comments-feed"), 1),
+    # content version, posts, tags
+    "posts feed": (lambda author: reverse("posts:feed"), 3),
+    "posts atom feed": (lambda author: reverse("posts:feed-atom"), 3),
+    # content version, tag, posts, tags
+    "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 4),
+    # content version, comments with their posts
+    "comments feed": (lambda author: reverse("posts:comments-feed"), 2),
     # five sections: each a count and a page, but home and archives are lists
     "sitemap": (lambda author: reverse("sitemap"), 7),
 }
@@ -165,9 +167,9 @@ def test_reader_pages_query_count_is_constant(client, page, posts):
 
 @pytest.mark.parametrize("comments", [1, 40])
 def test_post_comment_feed_query_count_is_constant(client, comments):
-    """A post's comment feed: the post, then its comments, however many."""
+    """A post's comment feed: the content version, the post, its comments, however many."""
     post = make_post()
     for _ in range(comments):
         make_comment(post)
     queries, _ = count_queries(client, post.get_comments_feed_url())
-    assert queries == 2
+    assert queries == 3

@@ -28,6 +28,7 @@ FLUSH = 20_000  # new comments held in memory before they are written
 
 def apply_plan(plan: Plan, *, progress: bool = False) -> None:
     with transaction.atomic():
+        content_changed()
         authors = ensure_authors(plan)
         tags = ensure_tags(plan)
         writer = CommentWriter()
@@ -45,7 +46,6 @@ def apply_plan(plan: Plan, *, progress: bool = False) -> None:
         writer.flush(force=True)
         writer.graft()
         bar.close()
-        content_changed(post_ids=[p.pk for p in plan.posts if p.pk])
 
 
 def ensure_authors(plan: Plan) -> dict[str, Author]:

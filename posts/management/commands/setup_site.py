@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from posts.caching import bump_versions
+from posts.caching import content_changed
 from posts.models import Post
 
 FIXTURE = "fixtures/seed.json"
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.stdout.write("Posts exist already; seed fixture not loaded.")
         else:
             call_command("loaddata", FIXTURE, verbosity=0)
-            bump_versions()  # a shared cache may hold pages from an earlier database
+            content_changed()  # a shared cache may hold pages from an earlier database
             self.stdout.write(f"Loaded {Post.objects.count()} seed posts from {FIXTURE}.")
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
