@@ -22,6 +22,7 @@ from common import median, print_table, setup_django, throwaway_database, write_
 setup_django()
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -195,34 +196,50 @@ def refresh_statistics():
 
 
 def measure(repeat: int) -> dict:
+    """Per page: queries and median time with an empty cache (cold), then cached (warm)."""
     client = Client()
     pages = {}
     for name, url in PAGES.items():
+        cache.clear()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         queries = len(captured)
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        pages[name] = {"url": url, "queries": queries, "median_ms": round(median(times), 2)}
+        cold = timed(client, url, repeat, clear=True)
+        warm = timed(client, url, repeat, clear=False)
+        pages[name] = {
+            "url": url,
+            "queries": queries,
+            "median_ms": round(median(cold), 2),
+            "warm_ms": round(median(warm), 2),
+        }
     return pages
+
+
+def timed(client, url: str, repeat: int, *, clear: bool) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        if clear:
+            cache.clear()
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def report(results, repeat, database):
     sizes = [r["posts"] for r in results]
     headers = ["page"]
     for size in sizes:
-        headers += [f"{size:,}: queries", f"{size:,}: ms"]
+        headers += [f"{size:,}: queries", f"{size:,}: cold ms", f"{size:,}: warm ms"]
     if len(sizes) > 1:
-        headers.append(f"time x ({sizes[-1]:,} / {sizes[0]:,})")
+        headers.append(f"cold time x ({sizes[-1]:,} / {sizes[0]:,})")
     rows = []
     for name in PAGES:
         row = [name]
         for r in results:
-            row += [r["pages"][name]["queries"], r["pages"][name]["median_ms"]]
+            page = r["pages"][name]
+            row += [page["queries"], page["median_ms"], page.get("warm_ms", "")]
         if len(sizes) > 1:
             first, last = results[0]["pages"][name], results[-1]["pages"][name]
             row.append(f"{last['median_ms'] / first['median_ms']:.1f}")

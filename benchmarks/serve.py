@@ -1,6 +1,6 @@
 """Requests per second through gunicorn over loopback, driven by wrk.
 
-    .venv/bin/python benchmarks/serve.py [--seconds 10] [--connections 16] [--cached]
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--connections 16]
 
 Loads the seed posts into a throwaway database (SQLite by default, PostgreSQL with
 DATABASE_URL), collects static files, and starts gunicorn as production runs it
@@ -10,11 +10,11 @@ DATABASE_URL), collects static files, and starts gunicorn as production runs it
 each, with --connections open connections: the seed post with the most comments, the
 home page, and the hello view. Ratios are against the hello view.
 
---cached sets REDIS_URL (--redis-url, default redis://127.0.0.1:6379/5), which is all
-the environment the site's cache needs, and warms each page before timing it; the
-numbers then include whatever page caching the site does. wrk, gunicorn and the
-database share this machine's cores. Results go to
-benchmarks/results/serve-<database>[-cached].json.
+The server runs twice, on Redis (--redis-url, default redis://127.0.0.1:6379/5): once as
+production runs it, pages cached (warmed before timing), and once with
+PAGE_CACHE_SECONDS=0, every page rendered afresh. Each run has its own hello view, so its
+ratios stand on their own. wrk, gunicorn and the database share this machine's cores.
+Results go to benchmarks/results/serve-<database>.json.
 """
 
 import argparse
@@ -50,7 +50,6 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py)")
-    parser.add_argument("--cached", action="store_true")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -68,17 +67,19 @@ def main():
         connections.close_all()
         env = server_env(args, database_url(name), Path(directory))
         collect_static(env)
-        rows = run_server(env, pages, args)
-    report(rows, args, database)
-    label = "serve-cached" if args.cached else "serve"
+        runs = {
+            "cached": run_server(env, pages, args),
+            "uncached": run_server({**env, "PAGE_CACHE_SECONDS": "0"}, pages, args),
+        }
+    for label, rows in runs.items():
+        report(rows, args, database, label)
     write_results(
-        label,
+        "serve",
         {
             "seconds": args.seconds,
             "connections": args.connections,
             "workers": env.get("WEB_CONCURRENCY", "gunicorn.conf.py default"),
-            "cached": args.cached,
-            "pages": rows,
+            "runs": runs,
         },
     )
 
@@ -107,8 +108,8 @@ def server_env(args, url: str, directory: Path) -> dict:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    if args.cached:
-        env["REDIS_URL"] = args.redis_url
+    env["REDIS_URL"] = args.redis_url  # production needs a shared cache
+    env["CACHE_KEY_PREFIX"] = f"serve-benchmark-{os.getpid()}"
     return env
 
 
@@ -189,11 +190,11 @@ def latency(output: str, percentile: str) -> float:
     return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
 
 
-def report(rows, args, database):
+def report(rows, args, database, label: str):
     hello = next(r for r in rows if r["path"] == HELLO)["requests_per_second"]
     cores = os.cpu_count()
     title = (
-        f"gunicorn, {database}, {'cache: Redis' if args.cached else 'cache: local memory'}, "
+        f"gunicorn, {database}, pages {label}, "
         f"wrk {args.connections} connections x {args.seconds} s, {cores} cores"
     )
     print_table(

@@ -365,6 +365,7 @@ COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
 # (0: the whole thread on one page); a thread's replies stay on its page.
 COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # How long a cached page or thread is kept; content versions make it never stale.
+# 0 turns page and thread caching off (conditional GETs still answer 304).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 60 * 60)))
 # Visual nesting stops growing past this depth; deeper replies still nest in the markup.
 COMMENTS_MAX_VISUAL_DEPTH = int(os.environ.get("COMMENTS_MAX_VISUAL_DEPTH", "5"))

@@ -19,7 +19,7 @@ from django.utils.http import http_date
 
 from comments.forms import form_timestamp_for
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
-from posts.caching import placeholder, request_version
+from posts.caching import caching_on, placeholder, request_version
 
 CSRF_PLACEHOLDER = placeholder("csrf")
 TIMESTAMP_PLACEHOLDER = placeholder("form-timestamp")
@@ -55,7 +55,7 @@ def serve_public_page(request, render):
     if not_modified is not None:
         return with_validators(not_modified, etag, last_modified, private=True)
     key = f"page:{version.key}:{hashlib.sha256(path.encode()).hexdigest()}"
-    entry = cache.get(key)
+    entry = cache.get(key) if caching_on() else None
     if entry is None:
         response = render(True)
         if response.status_code != 200 or response.streaming:
@@ -71,7 +71,8 @@ def serve_public_page(request, render):
             },
             "form_post_id": getattr(response, "form_post_id", None),
         }
-        cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+        if caching_on():
+            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     response = HttpResponse(fill(request, entry))
     for name, value in entry["headers"].items():
         response[name] = value

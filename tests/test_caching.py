@@ -338,3 +338,17 @@ def test_a_restored_database_never_reuses_a_version(cached_post):
     ContentVersion.objects.filter(pk=before.pk).update(token=before.token)  # "restore"
     services.comment_set_status(comment=waiting, status="removed")
     assert "Waiting words." not in page(post)
+
+
+def test_page_cache_seconds_zero_turns_caching_off(cached_post, settings):
+    """With PAGE_CACHE_SECONDS=0 every page is rendered afresh, yet still revalidates."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post, _, _ = cached_post
+    settings.PAGE_CACHE_SECONDS = 0
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(post.get_absolute_url())
+    assert len(queries) > 1  # rendered, not served from the cache
+    assert client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
