@@ -33,6 +33,7 @@ from comments.bulk import NewComment, bulk_create_forest  # noqa: E402
 from comments.models import Comment  # noqa: E402
 from posts.models import Author, Post  # noqa: E402
 from posts.search import schema  # noqa: E402
+from tests.factories import WORDS as factory_words  # noqa: E402
 
 PAGES = {
     "home": "/",
@@ -45,37 +46,8 @@ PAGES = {
     "comments feed (RSS)": "/comments/feed/",
     "search": "/search/?q=natalizumab",
 }
-WORDS = [
-    "multiple",
-    "sclerosis",
-    "relapse",
-    "lesion",
-    "trial",
-    "disability",
-    "treatment",
-    "immune",
-    "ocrelizumab",
-    "cladribine",
-    "risk",
-    "benefit",
-    "evidence",
-    "patients",
-    "data",
-    "years",
-    "study",
-    "EDSS",
-    "NEDA",
-    "question",
-    "early",
-    "effective",
-    "neurologist",
-    "MRI",
-    "progression",
-    "remyelination",
-    "vitamin",
-    "smoking",
-    "exercise",
-]
+# The thread generator's vocabulary, and a few words more for post bodies.
+WORDS = [*factory_words, "multiple", "sclerosis", "progression", "remyelination", "vitamin"]
 START = datetime.datetime(2006, 1, 1, tzinfo=datetime.UTC)
 SPAN_SECONDS = 20 * 365 * 24 * 3600
 
