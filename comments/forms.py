@@ -19,11 +19,7 @@ class WebAddressField(forms.URLField):
     default_error_messages = {"invalid": "Enter an http:// or https:// address."}
 
 
-def form_timestamp(post) -> str:
-    return form_timestamp_for(post.pk)
-
-
-def form_timestamp_for(post_id: int) -> str:
+def form_timestamp(post_id: int) -> str:
     return signing.dumps({"post": post_id, "at": time.time()}, salt=TIMESTAMP_SALT)
 
 
@@ -69,7 +65,7 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.post = post
         if not self.is_bound:
-            self.initial.setdefault("ts", form_timestamp(post))
+            self.initial.setdefault("ts", form_timestamp(post.pk))
         if settings.COMMENTS_REQUIRE_NAME_EMAIL:
             self.fields["author_name"].required = True
             self.fields["author_name"].help_text = ""
@@ -123,4 +119,4 @@ class CommentForm(forms.Form):
     def refresh_timestamp(self) -> None:
         """Give a re-displayed form a new timestamp so it can be sent again."""
         self.data = self.data.copy()
-        self.data["ts"] = form_timestamp(self.post)
+        self.data["ts"] = form_timestamp(self.post.pk)

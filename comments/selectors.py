@@ -151,7 +151,15 @@ def thread_for_post(post, *, own_pending_ids=(), page: CommentPage | None = None
     return build_thread(thread.values_list(*THREAD_FIELDS, named=True))
 
 
-def thread_part(post, *, page_number: int, version: Version, own_pending_ids=()) -> dict | None:
+def thread_part(
+    post,
+    *,
+    page_number: int,
+    page_url: str,
+    comments_open: bool,
+    version: Version,
+    own_pending_ids=(),
+) -> dict | None:
     """The thread's page, rendered, with the counts around it; None for a missing page.
 
     Readers with nothing pending all see the same thing, so theirs is cached under the
@@ -163,11 +171,7 @@ def thread_part(post, *, page_number: int, version: Version, own_pending_ids=())
         if page is None:
             return None
         thread = thread_for_post(post, own_pending_ids=own_pending_ids, page=page)
-        html = render_thread(
-            thread,
-            page_url=post.get_comments_page_url(page_number),
-            comments_open=closed_reason(post) is None,
-        )
+        html = render_thread(thread, page_url=page_url, comments_open=comments_open)
         return {
             "html": html,
             "count": Comment.objects.public().filter(post=post).count(),
@@ -176,7 +180,7 @@ def thread_part(post, *, page_number: int, version: Version, own_pending_ids=())
 
     if own_pending_ids:
         return render()
-    key = f"thread:{post.pk}:{version.key}:{page_number}:{closed_reason(post) is None}"
+    key = f"thread:{post.pk}:{version.key}:{page_number}:{comments_open}"
     return cached_fragment(key, render)
 
 
@@ -184,9 +188,13 @@ def discussion_for(
     request, post, *, page_number: int = 1, form: CommentForm | None = None
 ) -> dict | None:
     """Context for the comments part of a post page; None when the page does not exist."""
+    reason = closed_reason(post)
+    page_url = post.get_comments_page_url(page_number)
     part = thread_part(
         post,
         page_number=page_number,
+        page_url=page_url,
+        comments_open=reason is None,
         version=request_version(request),
         own_pending_ids=pending_ids(request),
     )
@@ -197,17 +205,16 @@ def discussion_for(
         form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})
     else:
         reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
-    reason = closed_reason(post)
     return {
         "comments_open": reason is None,
         "comments_closed_reason": reason,
-        "thread_html": mark_safe(part["html"]),  # noqa: S308 -- rendered by our template
+        "thread_html": mark_safe(part["html"]),  # noqa: S308 -- comments.rendering escapes
         "comment_page": part["page"],
         "comment_count": part["count"],
         "comment_form": form,
         "reply_to": reply_to,
         "post_url": post.get_absolute_url(),
-        "page_url": post.get_comments_page_url(page_number),
+        "page_url": page_url,
     }
 
 

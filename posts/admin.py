@@ -24,20 +24,23 @@ class OriginalURLInline(admin.TabularInline):
 
 class RetiresCachedPages:
     """Admin edits change what readers see: bump the content version first thing in the
-    edit's transaction (as posts.caching asks), so the change and the version commit
-    together."""
+    edit's transaction and again after writing (as posts.caching asks), so the change and
+    the version commit together."""
 
     def save_model(self, request, obj, form, change):
         content_changed()
         super().save_model(request, obj, form, change)
+        content_changed()
 
     def delete_model(self, request, obj):
         content_changed()
         super().delete_model(request, obj)
+        content_changed()
 
     def delete_queryset(self, request, queryset):
         content_changed()
         super().delete_queryset(request, queryset)
+        content_changed()
 
 
 @admin.register(Post)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db import connections
+from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 
@@ -16,9 +16,20 @@ def repair_search_index(sender, *, using, **kwargs):
         schema.repair(connection)
 
 
+def retire_cached_pages(sender, *, using, **kwargs):
+    """A deploy runs migrate: pages cached by the old code must not be served again."""
+    from posts.caching import content_changed
+    from posts.models import ContentVersion
+
+    if ContentVersion._meta.db_table in connections[using].introspection.table_names():
+        with transaction.atomic(using=using):
+            content_changed()
+
+
 class PostsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "posts"
 
     def ready(self):
         post_migrate.connect(repair_search_index, sender=self)
+        post_migrate.connect(retire_cached_pages, sender=self)

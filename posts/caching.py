@@ -9,11 +9,18 @@ version, which every change bumps in the database, inside the change's own trans
 * A reader reads the version (one indexed query) *before* the content, and stores what it
   rendered under the version it read. A page rendered from data older than a commit can
   therefore only be stored under a version that the commit retired.
+* Some pages change with the clock alone: a scheduled post goes public, comments close
+  COMMENTS_CLOSE_AFTER_DAYS after a post. Each bump records when the next such moment
+  falls; the first reader after it bumps the version (a write on a GET, once per event).
+  Writers of posts call ``content_changed()`` again after writing (their transaction
+  holds the row already), so that moment is read from what they wrote.
+* Every ``migrate`` bumps it too, so a deploy never serves pages from the old code.
 * The cache (Redis, or local memory) holds only pages under versions. If Redis loses a
   write, times out or is unreachable, the worst outcome is a miss; nothing it keeps or
   loses can make a page stale.
 """
 
+import datetime
 import hashlib
 import hmac
 import uuid
@@ -21,9 +28,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from posts.models import ContentVersion
+from posts.models import ContentVersion, Post
 
 ROW = 1  # the table's only row
 
@@ -34,19 +43,41 @@ class Version:
     changed_at: float  # a timestamp, for Last-Modified
 
 
-def content_changed() -> None:
+def content_changed() -> Version:
     """Bump the content version; call first thing inside the writing transaction."""
-    values = {"token": uuid.uuid4(), "changed_at": timezone.now()}
+    now = timezone.now()
+    values = {"token": uuid.uuid4(), "changed_at": now, "next_change_at": next_timed_change(now)}
     if not ContentVersion.objects.filter(pk=ROW).update(**values):
         # The row is made by a migration; a flushed test database may lack it.
         ContentVersion.objects.update_or_create(pk=ROW, defaults=values)
+    return Version(values["token"].hex, now.timestamp())
+
+
+def next_timed_change(now: datetime.datetime) -> datetime.datetime | None:
+    """The next moment the clock alone changes a public page."""
+    moments = [Post.objects.scheduled().aggregate(at=Min("published_at"))["at"]]
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days:
+        window = datetime.timedelta(days=days)
+        still_open = Post.objects.published().filter(
+            comments_open=True, published_at__gt=now - window
+        )
+        oldest = still_open.aggregate(at=Min("published_at"))["at"]
+        moments.append(oldest + window if oldest else None)
+    return min((moment for moment in moments if moment), default=None)
 
 
 def current_version() -> Version:
-    row = ContentVersion.objects.filter(pk=ROW).values_list("token", "changed_at").first()
+    fields = ("token", "changed_at", "next_change_at")
+    row = ContentVersion.objects.filter(pk=ROW).values_list(*fields).first()
     if row is None:  # nothing has changed since the row went missing
         return Version("none", 0.0)
-    return Version(row[0].hex, row[1].timestamp())
+    token, changed_at, next_change_at = row
+    if next_change_at and next_change_at <= timezone.now():
+        # The version we write, not a re-read: a lagging replica may still show the old.
+        with transaction.atomic():
+            return content_changed()
+    return Version(token.hex, changed_at.timestamp())
 
 
 def request_version(request) -> Version:

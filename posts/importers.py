@@ -167,6 +167,7 @@ def import_pages(paths: list[Path], sources_path: Path, *, default_author: str) 
                 reports.append(import_page(page, source, default_author=default_author))
             except ValidationError as exc:
                 raise ImportFailed(path, 0, "; ".join(exc.messages)) from None
+        content_changed()  # again, now that the posts are written: see posts.caching
     return reports
 
 

@@ -36,6 +36,10 @@ class PostQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Posts set to publish themselves later: public once their time comes."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
 
 def attach_comment_counts(posts: list["Post"]) -> list["Post"]:
     """Give each post of a page its ``comment_count`` (public comments), in one query.
@@ -191,6 +195,9 @@ class ContentVersion(models.Model):
 
     token = models.UUIDField(default=uuid.uuid4)
     changed_at = models.DateTimeField(default=timezone.now)
+    # When the clock alone will change a page (a scheduled post goes public, a post's
+    # comments close), so that readers know the version has run out.
+    next_change_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"content version {self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -17,7 +17,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from comments.forms import form_timestamp_for
+from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from posts.caching import caching_on, placeholder, request_version
 
@@ -84,7 +84,7 @@ def fill(request, entry) -> bytes:
     if entry["form_post_id"] is None:
         return content
     content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
-    stamp = form_timestamp_for(entry["form_post_id"])
+    stamp = form_timestamp(entry["form_post_id"])
     return content.replace(TIMESTAMP_PLACEHOLDER.encode(), stamp.encode())
 
 

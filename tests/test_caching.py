@@ -352,3 +352,67 @@ def test_page_cache_seconds_zero_turns_caching_off(cached_post, settings):
         first = client.get(post.get_absolute_url())
     assert len(queries) > 1  # rendered, not served from the cache
     assert client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_scheduled_post_appears_when_its_time_comes(client):
+    """A post scheduled in the admin shows on the cached home page at its time, unprompted."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    make_post(title="Already out")
+    later = timezone.localtime() + datetime.timedelta(hours=2)
+    client.force_login(make_staff("editor", superuser=True))
+    response = client.post(
+        reverse("admin:posts_post_add"),
+        {
+            "title": "Scheduled post",
+            "slug": "scheduled-post",
+            "author": Post.objects.get().author_id,
+            "body": "<p>Later.</p>",
+            "status": "published",
+            "published_at_0": later.strftime("%Y-%m-%d"),
+            "published_at_1": later.strftime("%H:%M:%S"),
+            "comments_open": "on",
+            "related_entries-TOTAL_FORMS": 0,
+            "related_entries-INITIAL_FORMS": 0,
+            "original_urls-TOTAL_FORMS": 0,
+            "original_urls-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert "Scheduled post" not in Client().get("/").content.decode()  # cached now
+    with time_machine.travel(later + datetime.timedelta(minutes=1)):
+        assert "Scheduled post" in Client().get("/").content.decode()
+
+
+def test_comments_close_on_time_on_a_cached_page(settings):
+    """With COMMENTS_CLOSE_AFTER_DAYS, a cached page drops its form when the post closes."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 14
+    closes = timezone.now() + datetime.timedelta(hours=1)
+    post = make_post(published_at=closes - datetime.timedelta(days=14))
+    services.comment_create(post=post, body="Hello.", user=make_staff())  # a change
+    assert 'id="commentform"' in page(post)
+    # Well within the cache's lifetime, so only the version can retire the page.
+    with time_machine.travel(closes + datetime.timedelta(minutes=5)):
+        html = page(post)
+    assert 'id="commentform"' not in html and "Comments close 14 days" in html
+
+
+def test_migrate_retires_cached_pages(cached_post):
+    """A deploy's migrate makes the next GET render with the new code, not the cache."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post, _, _ = cached_post
+    call_command("migrate", verbosity=0)
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(post.get_absolute_url())
+    assert len(queries) > 1  # rendered afresh

@@ -129,7 +129,7 @@ def test_reply_links_stay_on_their_page(client, page_soup, long_thread):
     assert form_page.select_one("input[name=parent]")["value"] == str(threads[2][1].pk)
 
 
-def test_feeds_emails_and_admin_link_to_the_permalink(client, long_thread, settings):
+def test_feed_and_admin_link_to_the_permalink(client, long_thread, settings):
     """The comment feed and the admin's "view on site" both use /comments/ID/."""
     _post, threads = long_thread
     comment = threads[4][0]

@@ -46,6 +46,7 @@ def apply_plan(plan: Plan, *, progress: bool = False) -> None:
         writer.flush(force=True)
         writer.graft()
         bar.close()
+        content_changed()  # again, now that the posts are written: see posts.caching
 
 
 def ensure_authors(plan: Plan) -> dict[str, Author]:

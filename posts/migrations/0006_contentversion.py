@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 ),
                 ("token", models.UUIDField(default=uuid.uuid4)),
                 ("changed_at", models.DateTimeField(default=timezone.now)),
+                ("next_change_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.RunPython(create_row, migrations.RunPython.noop),
