@@ -1,7 +1,11 @@
 """GET /healthz: can this app server reach its database(s) and its cache?
 
 200 ``{"status": "ok", "checks": {"database": "ok", "cache": "ok"}}`` when every check
-passes; 503 with ``"status": "unavailable"`` and ``"failed"`` naming what did not. The
+passes. A failed database is 503, ``"status": "unavailable"``: this server cannot serve.
+A failed cache is 200, ``"status": "degraded"``: pages and comments work from the
+database without Redis (README "Faults"), and a load balancer that dropped every server
+at once over a cache outage would turn a slower site into no site. ``"failed"`` names
+what did not pass either way. The
 body never carries an error's text (it may name hosts); that goes to the log.
 
 The first middleware answers it, before SecurityMiddleware and host validation: a load
@@ -62,13 +66,15 @@ def run_checks() -> dict[str, bool]:
 def health_response() -> JsonResponse:
     results = run_checks()
     failed = [name for name, passed in results.items() if not passed]
+    unavailable = any(name != "cache" for name in failed)
+    status = "unavailable" if unavailable else "degraded" if failed else "ok"
     body = {
-        "status": "unavailable" if failed else "ok",
+        "status": status,
         "checks": {name: "ok" if passed else "failed" for name, passed in results.items()},
     }
     if failed:
         body["failed"] = failed
-    response = JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if unavailable else 200)
     add_never_cache_headers(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response
