@@ -17,7 +17,7 @@ from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
 from django.utils import timezone
 
-from comments import tasks
+from comments import privacy, tasks
 from comments.models import Comment, CommentEvent
 from comments.moderation import (
     closed_reason,
@@ -25,7 +25,7 @@ from comments.moderation import (
     moderation_verdict,
     validate_content,
 )
-from posts.caching import content_changed
+from posts.caching import content_changed, forget_cached_content
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
 NEW_TREE = 0  # second key used while allocating a tree_id for a new top-level comment
@@ -332,18 +332,22 @@ def notifications_resume(*, comment: Comment) -> None:
 
 
 def commenter_erase(*, email: str, actor=None) -> int:
-    """Erase one commenter's personal data, keeping their words so threads stay whole."""
+    """Erase one commenter's personal data, keeping their words so threads stay whole:
+    from their comments, every copy kept beside them, and cached pages (README "Privacy")."""
     with transaction.atomic():
         content_changed()  # first: see posts.caching
         comments = list(Comment.objects.by_author_email(email).select_for_update())
         for comment in comments:
+            values = privacy.personal_values(comment)
             Comment.objects.filter(pk=comment.pk).update(
-                author_name="Anonymous",
+                author_name=privacy.NO_NAME,
                 author_email="",
                 author_url="",
                 ip_address=None,
                 notify_replies=False,
+                moderation_reason=privacy.without_personal_data(comment.moderation_reason, values),
             )
+            privacy.erase_copies(comment, values)
             CommentEvent.objects.create(
                 comment=comment,
                 actor=actor,
@@ -352,6 +356,9 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
+        # Pages under retired versions are unreachable, but would keep the name until
+        # they expire; delete them once the erasure is visible.
+        transaction.on_commit(forget_cached_content, robust=True)
     return len(comments)
 
 
