@@ -80,19 +80,30 @@ def validate_ip_address(ip_address: str | None) -> None:
             raise ValidationError({"ip_address": exc.messages}) from None
 
 
-def validate_not_duplicate(*, post, body: str, author_name: str, author_email: str, ip_address):
-    """Refuse the same words twice on one post from the same person, as WordPress does.
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
 
-    The same person is the same email, or, without one, the same name from the same IP
-    (two anonymous readers may well both write "Thank you").
+
+def validate_not_duplicate(
+    *, post, parent: Comment | None, body: str, author_name: str, author_email: str, ip_address
+) -> None:
+    """Refuse what WordPress's wp_allow_comment refuses: the same text on the same post,
+    under the same parent, from the same author, meaning the same name and, when one is
+    given, the same email (both ignoring case, as WordPress's database compares them).
+    A removed comment (WordPress's trash) does not count; pending and spam ones do.
+
+    One addition: a comment with neither name nor email is "Anonymous", which names
+    nobody, so it must also come from the same IP address (two strangers may both write
+    "Thank you!"). The code "duplicate" lets a view answer 409, as WordPress does.
     """
-    same_words = Comment.objects.filter(post=post, body=body)
+    earlier = Comment.objects.filter(
+        post=post, parent=parent, body=body, author_name__iexact=author_name
+    ).exclude(status=Status.REMOVED)
     if author_email:
-        same_person = same_words.by_author_email(author_email)
-    else:
-        same_person = same_words.filter(author_name=author_name, ip_address=ip_address)
-    if same_person.exists():
-        raise ValidationError("You’ve already said that!", code="duplicate")
+        earlier = earlier.filter(author_email__iexact=author_email)
+    elif author_name == privacy.NO_NAME:
+        earlier = earlier.filter(ip_address=ip_address)
+    if earlier.exists():
+        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
 
 
 def comment_create(
@@ -113,13 +124,6 @@ def comment_create(
     validate_reply_target(post=post, parent=parent)
     validate_content(author_name=author_name, author_email=author_email, body=body)
     validate_ip_address(ip_address)
-    validate_not_duplicate(
-        post=post,
-        body=body,
-        author_name=author_name,
-        author_email=author_email,
-        ip_address=ip_address,
-    )
     verdict = moderation_verdict(
         author_name=author_name,
         author_email=author_email,
@@ -146,6 +150,17 @@ def comment_create(
     with transaction.atomic():
         if comment.status == Status.APPROVED:
             content_changed()  # first: see posts.caching
+        # Under the thread's lock, so a form sent twice at once (a double click) is
+        # stored once: the second sender waits, then finds the first's comment.
+        lock_comment_tree(parent.tree_id if parent else None)
+        validate_not_duplicate(
+            post=post,
+            parent=parent,
+            body=body,
+            author_name=author_name,
+            author_email=author_email,
+            ip_address=ip_address,
+        )
         insert_comment(comment)
         record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
         after_status_change(comment)

@@ -120,12 +120,13 @@ def test_comments_close_after_the_configured_number_of_days(settings):
 
 
 def test_exact_duplicate_is_refused():
-    """The same words from the same email on the same post: "You’ve already said that!"."""
+    """The same words from the same author on the same post: 409, "already said that!"
+    (tests/test_duplicates.py has the whole rule)."""
     post = make_post()
     submit(post, body="Same words.")
     response = submit(post, body="Same words.")
-    assert response.status_code == 400
-    assert "You’ve already said that!" in response.content.decode()
+    assert response.status_code == 409
+    assert "you’ve already said that!" in response.content.decode()
     assert Comment.objects.count() == 1
 
 
