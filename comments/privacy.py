@@ -67,6 +67,21 @@ def commenter_data(email: str) -> dict:
     }
 
 
+PERSONAL_FIELDS = frozenset({"author_name", "author_email", "author_url", "ip_address"})
+
+
+def without_erased_fields(comment_id: int, changes: dict) -> dict:
+    """The ``changes`` an import would make to a comment, less its author's personal data
+    if that was erased: importing the same source again never undoes an erasure. Asks
+    the database only when such a change is proposed."""
+    if not PERSONAL_FIELDS & changes.keys():
+        return changes
+    erased = CommentEvent.objects.filter(comment_id=comment_id, action=CommentEvent.Action.ERASED)
+    if not erased.exists():
+        return changes
+    return {name: value for name, value in changes.items() if name not in PERSONAL_FIELDS}
+
+
 def personal_values(comment: Comment) -> list[str]:
     """The commenter's values as they could have been copied elsewhere, longest first."""
     host = urlsplit(comment.author_url).hostname or ""

@@ -416,6 +416,7 @@ def comment_import(
         for name, value in fields.items()
         if name in IMPORTED_FIELDS and name != "status" and getattr(existing, name) != value
     }
+    changed = privacy.without_erased_fields(existing.pk, changed)
     if not changed:
         return existing, "unchanged"
     if "body" in changed:

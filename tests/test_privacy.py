@@ -255,3 +255,42 @@ def test_erasure_deletes_the_cached_pages_that_held_the_name(
         call_command("erase_commenter", "zeb.quux@example.net", "--noinput", stdout=io.StringIO())
     assert not any(b"Zebulon Quux" in value for value in cached_values(redis_cache))
     assert "Zebulon" not in Client().get(post.get_absolute_url()).content.decode()
+
+
+def test_reimporting_never_brings_erased_data_back():
+    """Comments imported from a WordPress export, then erased: running the same import
+    again leaves them erased (a newer export's other changes still apply)."""
+    from pathlib import Path
+
+    wxr = Path(__file__).resolve().parent / "data" / "wxr-basic.xml"
+    call_command("import_wxr", str(wxr), stdout=io.StringIO())
+    zoe = list(Comment.objects.by_author_email("zoe@example.org").order_by("pk"))
+    assert zoe and zoe[0].author_name == "Zoë Reader"
+    call_command("erase_commenter", "zoe@example.org", "--noinput", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_wxr", str(wxr), stdout=out)
+    for comment in Comment.objects.filter(pk__in=[c.pk for c in zoe]):
+        assert (comment.author_name, comment.author_email, comment.author_url) == (
+            "Anonymous",
+            "",
+            "",
+        )
+    assert "0 updated" in out.getvalue()
+
+
+def test_comment_import_never_brings_erased_data_back():
+    """The import service (import_pages' path) leaves an erased comment's author alone
+    when the same source is imported again."""
+    post = make_post()
+    fields = {
+        "author_name": "Zoë Reader",
+        "author_email": "zoe@example.org",
+        "author_url": "https://zoe.example.org/",
+        "body": "Imported words.",
+        "status": "approved",
+    }
+    services.comment_import(post=post, parent=None, import_ref="src#1", **fields)
+    services.commenter_erase(email="zoe@example.org")
+    comment, outcome = services.comment_import(post=post, parent=None, import_ref="src#1", **fields)
+    assert outcome == "unchanged"
+    assert (comment.author_name, comment.author_email) == ("Anonymous", "")
