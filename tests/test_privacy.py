@@ -294,3 +294,23 @@ def test_comment_import_never_brings_erased_data_back():
     comment, outcome = services.comment_import(post=post, parent=None, import_ref="src#1", **fields)
     assert outcome == "unchanged"
     assert (comment.author_name, comment.author_email) == ("Anonymous", "")
+
+
+def test_a_reply_notice_queued_before_erasure_mails_nobody_after(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Queued email tasks carry only a comment's id and read the comment when they run,
+    so a reply notice queued before the erasure sends nothing to the erased address."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    post = make_post()
+    zoe = make_comment(post, author_email="zoe@example.org", notify_replies=True)
+    reply = make_comment(post, parent=zoe, status="pending", body="A reply for Zoë.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_set_status(comment=reply, status="approved")
+    [task] = DBTaskResult.objects.filter(task_path="comments.tasks.notify_parent_author")
+    assert task.args_kwargs == {"args": [reply.pk], "kwargs": {}}
+    services.commenter_erase(email="zoe@example.org")
+    task.task.call(*task.args_kwargs["args"])  # what the worker will do
+    assert mailoutbox == []
