@@ -170,7 +170,7 @@ def comment_create(
 def default_author_name(user) -> str:
     if user and user.is_staff:
         return user.get_full_name() or user.get_username()
-    return "Anonymous"
+    return privacy.NO_NAME
 
 
 STATUS_ACTIONS = {

@@ -223,6 +223,7 @@ def redis_cache(settings):
     except OSError:
         tool_missing("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
     prefix = f"test-erasure-{os.getpid()}"
+    original = settings.CACHES
     settings.CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -234,6 +235,8 @@ def redis_cache(settings):
 
     yield cache
     cache.delete_pattern("*")  # this prefix's keys only
+    # Back to local memory at once: a later cache.clear() must never flush a shared db.
+    settings.CACHES = original
 
 
 def cached_values(cache) -> list[bytes]:
