@@ -141,7 +141,9 @@ class Comment(MPTTModel):
         ]
 
     def __str__(self):
-        return f"{self.author_name}: {self.excerpt}"
+        # No author name: Django copies this into its admin log (LogEntry.object_repr),
+        # which outlives the comment's own personal data (see README "Privacy").
+        return f"#{self.pk}: {self.excerpt}"
 
     @property
     def excerpt(self):

@@ -77,6 +77,34 @@ def moderation_verdict(
     return Verdict(Comment.Status.APPROVED, "no rule held it")
 
 
+def form_notice(user=None) -> str:
+    """What the comment form tells its writer will happen, from the same settings
+    ``moderation_verdict`` reads. Block-list matches are not announced (no hint for
+    spammers). Only staff get their own sentence: their pages are never cached."""
+    if user is not None and user.is_staff:
+        return (
+            "You are signed in as a member of the blog team: your comments are published at once."
+        )
+    policy = settings.COMMENTS_MODERATION
+    if policy == "all":
+        return "Comments are held for moderation before they appear."
+    limit = settings.COMMENTS_HOLD_LINK_COUNT
+    links = f"those with {limit} or more links" if limit else ""
+    if policy == "known":
+        opening = (
+            "Your first comment is held for moderation; once one is approved, your later "
+            "comments with the same email address appear at once"
+        )
+        held_too = "which are held for moderation too"
+    else:
+        opening, held_too = "Comments appear at once", "which are held for moderation"
+    if word_pattern(settings.COMMENTS_MODERATION_WORDS):
+        if not links:
+            return f"{opening}, except a few that are held for moderation."
+        links += " and a few others"
+    return f"{opening}, except {links}, {held_too}." if links else f"{opening}."
+
+
 def closed_reason(post) -> str | None:
     """Why a post takes no new comments, or None when it does."""
     if not post.is_published:

@@ -17,7 +17,7 @@ from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
 from django.utils import timezone
 
-from comments import tasks
+from comments import privacy, tasks
 from comments.models import Comment, CommentEvent
 from comments.moderation import (
     closed_reason,
@@ -25,7 +25,7 @@ from comments.moderation import (
     moderation_verdict,
     validate_content,
 )
-from posts.caching import content_changed
+from posts.caching import content_changed, forget_cached_content
 
 TREE_LOCK_NAMESPACE = 7_270_001  # first key of pg_advisory_xact_lock(int, int)
 NEW_TREE = 0  # second key used while allocating a tree_id for a new top-level comment
@@ -80,19 +80,30 @@ def validate_ip_address(ip_address: str | None) -> None:
             raise ValidationError({"ip_address": exc.messages}) from None
 
 
-def validate_not_duplicate(*, post, body: str, author_name: str, author_email: str, ip_address):
-    """Refuse the same words twice on one post from the same person, as WordPress does.
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
 
-    The same person is the same email, or, without one, the same name from the same IP
-    (two anonymous readers may well both write "Thank you").
+
+def validate_not_duplicate(
+    *, post, parent: Comment | None, body: str, author_name: str, author_email: str, ip_address
+) -> None:
+    """Refuse what WordPress's wp_allow_comment refuses: the same text on the same post,
+    under the same parent, from the same author, meaning the same name and, when one is
+    given, the same email (both ignoring case, as WordPress's database compares them).
+    A removed comment (WordPress's trash) does not count; pending and spam ones do.
+
+    One addition: a comment with neither name nor email is "Anonymous", which names
+    nobody, so it must also come from the same IP address (two strangers may both write
+    "Thank you!"). The code "duplicate" lets a view answer 409, as WordPress does.
     """
-    same_words = Comment.objects.filter(post=post, body=body)
+    earlier = Comment.objects.filter(
+        post=post, parent=parent, body=body, author_name__iexact=author_name
+    ).exclude(status=Status.REMOVED)
     if author_email:
-        same_person = same_words.by_author_email(author_email)
-    else:
-        same_person = same_words.filter(author_name=author_name, ip_address=ip_address)
-    if same_person.exists():
-        raise ValidationError("You’ve already said that!", code="duplicate")
+        earlier = earlier.filter(author_email__iexact=author_email)
+    elif author_name == privacy.NO_NAME:
+        earlier = earlier.filter(ip_address=ip_address)
+    if earlier.exists():
+        raise ValidationError(DUPLICATE_MESSAGE, code="duplicate")
 
 
 def comment_create(
@@ -113,13 +124,6 @@ def comment_create(
     validate_reply_target(post=post, parent=parent)
     validate_content(author_name=author_name, author_email=author_email, body=body)
     validate_ip_address(ip_address)
-    validate_not_duplicate(
-        post=post,
-        body=body,
-        author_name=author_name,
-        author_email=author_email,
-        ip_address=ip_address,
-    )
     verdict = moderation_verdict(
         author_name=author_name,
         author_email=author_email,
@@ -146,6 +150,17 @@ def comment_create(
     with transaction.atomic():
         if comment.status == Status.APPROVED:
             content_changed()  # first: see posts.caching
+        # Under the thread's lock, so a form sent twice at once (a double click) is
+        # stored once: the second sender waits, then finds the first's comment.
+        lock_comment_tree(parent.tree_id if parent else None)
+        validate_not_duplicate(
+            post=post,
+            parent=parent,
+            body=body,
+            author_name=author_name,
+            author_email=author_email,
+            ip_address=ip_address,
+        )
         insert_comment(comment)
         record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
         after_status_change(comment)
@@ -155,7 +170,7 @@ def comment_create(
 def default_author_name(user) -> str:
     if user and user.is_staff:
         return user.get_full_name() or user.get_username()
-    return "Anonymous"
+    return privacy.NO_NAME
 
 
 STATUS_ACTIONS = {
@@ -332,18 +347,22 @@ def notifications_resume(*, comment: Comment) -> None:
 
 
 def commenter_erase(*, email: str, actor=None) -> int:
-    """Erase one commenter's personal data, keeping their words so threads stay whole."""
+    """Erase one commenter's personal data, keeping their words so threads stay whole:
+    from their comments, every copy kept beside them, and cached pages (README "Privacy")."""
     with transaction.atomic():
         content_changed()  # first: see posts.caching
         comments = list(Comment.objects.by_author_email(email).select_for_update())
         for comment in comments:
+            values = privacy.personal_values(comment)
             Comment.objects.filter(pk=comment.pk).update(
-                author_name="Anonymous",
+                author_name=privacy.NO_NAME,
                 author_email="",
                 author_url="",
                 ip_address=None,
                 notify_replies=False,
+                moderation_reason=privacy.without_personal_data(comment.moderation_reason, values),
             )
+            privacy.erase_copies(comment, values)
             CommentEvent.objects.create(
                 comment=comment,
                 actor=actor,
@@ -352,6 +371,9 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
+        # Pages under retired versions are unreachable, but would keep the name until
+        # they expire; delete them once the erasure is visible.
+        transaction.on_commit(forget_cached_content, robust=True)
     return len(comments)
 
 
@@ -394,6 +416,7 @@ def comment_import(
         for name, value in fields.items()
         if name in IMPORTED_FIELDS and name != "status" and getattr(existing, name) != value
     }
+    changed = privacy.without_erased_fields(existing.pk, changed)
     if not changed:
         return existing, "unchanged"
     if "body" in changed:

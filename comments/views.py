@@ -51,6 +51,7 @@ def comment_create(request, post_id):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            return show_form_again(request, post, form, status=refusal_status(exc))
         except (OperationalError, InterfaceError):
             # A lost connection, a lock timeout, a database restarting: the transaction
             # rolled back whole, so the reader may safely send the same form again (and if
@@ -61,6 +62,11 @@ def comment_create(request, post_id):
         else:
             return comment_posted(request, post, comment)
     return show_form_again(request, post, form, status=400)
+
+
+def refusal_status(error: ValidationError) -> int:
+    """409 Conflict for a duplicate, as WordPress answers; 400 for any other refusal."""
+    return 409 if getattr(error, "code", None) == "duplicate" else 400
 
 
 def comment_posted(request, post, comment):

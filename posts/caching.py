@@ -103,6 +103,26 @@ def cached_fragment(key: str, render):
     return value
 
 
+# Keys of rendered content: whole pages (posts.pagecache) and threads (comments.selectors).
+CONTENT_KEY_PREFIXES = ("page:", "thread:")
+
+
+def forget_cached_content() -> None:
+    """Delete every cached page and thread, under the current version and retired ones.
+
+    Retired versions are unreachable but linger until PAGE_CACHE_SECONDS pass; after an
+    erasure they must not keep a copy of a name. Redis deletes them by key pattern (a
+    SCAN: fine for a rare event). Local memory belongs to one process, so only this
+    process's copies can be reached, and emptying it is the only way to reach them.
+    """
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    if delete_pattern is None:
+        cache.clear()
+        return
+    for prefix in CONTENT_KEY_PREFIXES:
+        delete_pattern(f"{prefix}*")
+
+
 def placeholder(name: str) -> str:
     """A marker for per-request values in a cached page. Derived from SECRET_KEY, so every
     app server agrees on it and no commenter can type it."""

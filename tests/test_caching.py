@@ -416,3 +416,55 @@ def test_migrate_retires_cached_pages(cached_post):
     with CaptureQueriesContext(connection) as queries:
         Client().get(post.get_absolute_url())
     assert len(queries) > 1  # rendered afresh
+
+
+# Second paths to rules that had one test each (issue 18).
+
+
+def test_an_edit_in_the_admin_shows_at_once_on_page_and_feed(cached_post, client):
+    """A moderator's edit on the admin change page (not the service called directly)
+    retires the cached post page and the cached comment feed."""
+    post, shown, _ = cached_post
+    feed = reverse("posts:comments-feed")
+    assert "Shown words." in Client().get(feed).content.decode()  # cached too
+    client.force_login(make_staff("editor", superuser=True))
+    change = reverse("admin:comments_comment_change", args=[shown.pk])
+    data = {"body": "Edited in the admin.", "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+    assert client.post(change, data).status_code == 302
+    for html in (page(post), Client().get(feed).content.decode()):
+        assert "Edited in the admin." in html and "Shown words." not in html
+
+
+def test_staff_never_get_a_cached_list_page_or_feed(cached_post, client):
+    """Home page and feed: staff get them rendered afresh and private, even while the
+    cache holds a copy that anonymous readers are served."""
+    post, _, _ = cached_post
+    urls = (reverse("posts:index"), reverse("posts:feed"))
+    for url in urls:
+        assert "Cached post" in Client().get(url).content.decode()  # now cached
+    # A change the cache is not told of: only a freshly rendered page shows it.
+    Post.objects.filter(pk=post.pk).update(title="Renamed quietly")
+    client.force_login(make_staff("editor", superuser=True))
+    for url in urls:
+        anonymous = Client().get(url)
+        assert "Cached post" in anonymous.content.decode()
+        response = client.get(url)
+        assert "Renamed quietly" in response.content.decode(), url
+        assert "private" in response["Cache-Control"] and "ETag" not in response
+
+
+def test_feed_and_list_etags_carry_the_version(cached_post):
+    """The per-post comment feed and the home page revalidate with 304 until a change,
+    then answer 200 with a new ETag; two addresses never share one."""
+    post, _, waiting = cached_post
+    client = Client()
+    urls = (post.get_comments_feed_url(), reverse("posts:index"))
+    etags = {url: client.get(url)["ETag"] for url in urls}
+    assert len(set(etags.values())) == 2
+    for url, etag in etags.items():
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.comment_set_status(comment=waiting, status="approved")
+    for url, etag in etags.items():
+        changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert changed.status_code == 200 and changed["ETag"] != etag, url
+        assert "Waiting words" in changed.content.decode()

@@ -207,3 +207,25 @@ def test_commenter_text_is_escaped_and_links_are_nofollow(client, page_soup):
     assert link["rel"] == ["nofollow", "ugc", "noopener"]
     author = soup.select_one(".comment-author a")
     assert set(author["rel"]) >= {"nofollow", "ugc", "noopener"}
+
+
+def test_a_tampered_pending_cookie_reveals_nothing_anywhere(client):
+    """A genuine signed cookie edited to name someone else's pending comment fails its
+    signature: the permalink is a 404 and the page, the thread and ?replytocom show
+    nothing of that comment, while the cookie's owner still sees their own."""
+    post = make_post()
+    theirs = make_comment(post, status="pending", body="Their private words.")
+    post_comment(client, post, body="My own words.")
+    mine = Comment.objects.get(body="My own words.")
+    signed = client.cookies["msblog_pending"].value
+    tampered = signed.replace(str(mine.pk), str(theirs.pk), 1)
+    assert tampered != signed
+    intruder = Client()
+    intruder.cookies["msblog_pending"] = tampered
+    permalink = reverse("comments:permalink", args=[theirs.pk])
+    assert intruder.get(permalink).status_code == 404
+    for params in ({}, {"replytocom": theirs.pk}):
+        html = intruder.get(post.get_absolute_url(), params).content.decode()
+        assert "Their private words." not in html
+    assert client.get(reverse("comments:permalink", args=[mine.pk])).status_code == 302
+    assert "My own words." in client.get(post.get_absolute_url()).content.decode()

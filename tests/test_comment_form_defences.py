@@ -113,3 +113,18 @@ def test_honeypot_is_hidden_from_people(client, page_soup):
     wrapper = field.find_parent("p")
     assert wrapper["aria-hidden"] == "true" and "comment-form-hp" in wrapper["class"]
     assert field["tabindex"] == "-1"
+
+
+def test_honeypot_refuses_a_reply_too(client, page_soup):
+    """A reply sent from ?replytocom with the honeypot filled is refused like a new
+    comment: nothing stored, the form back with its parent and the reader's text."""
+    post = make_post()
+    parent = make_comment(post, body="The parent.")
+    response = submit(
+        client, post, parent=str(parent.pk), phone="555-0100", body="Hello, a robot reply."
+    )
+    refused(response, page_soup, "a field that people cannot see was filled in")
+    soup = page_soup(response)
+    assert soup.select_one("#commentform input[name=parent]")["value"] == str(parent.pk)
+    assert "Hello, a robot reply." in soup.select_one("textarea[name=body]").get_text()
+    assert Comment.objects.count() == 1

@@ -189,3 +189,26 @@ def test_queue_query_count_does_not_grow_with_comments(moderator_client):
     for _ in range(35):
         make_comment(post, parent=parent, status="pending")
     assert queries() == few
+
+
+def test_bulk_approving_a_reply_approves_its_pending_parents(moderator_client):
+    """The bulk "approve" action on a reply alone approves the pending comments above it
+    too, each with the reason recorded, and the whole branch shows."""
+    post = make_post()
+    top = make_comment(post, status="pending", body="Top words.")
+    middle = make_comment(post, parent=top, status="pending", body="Middle words.")
+    reply = make_comment(post, parent=middle, status="pending", body="Reply words.")
+    response = moderator_client.post(
+        CHANGELIST, {"action": "approve", ACTION_CHECKBOX_NAME: [reply.pk]}
+    )
+    assert response.status_code == 302
+    statuses = dict(Comment.objects.values_list("pk", "status"))
+    assert statuses == {top.pk: "approved", middle.pk: "approved", reply.pk: "approved"}
+    reasons = set(
+        CommentEvent.objects.filter(comment__in=[top, middle], action="approved").values_list(
+            "reason", flat=True
+        )
+    )
+    assert reasons == {f"approved with its reply #{reply.pk}"}
+    page = Client().get(post.get_absolute_url()).content.decode()
+    assert all(words in page for words in ("Top words.", "Middle words.", "Reply words."))

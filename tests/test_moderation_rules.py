@@ -120,12 +120,13 @@ def test_comments_close_after_the_configured_number_of_days(settings):
 
 
 def test_exact_duplicate_is_refused():
-    """The same words from the same email on the same post: "You’ve already said that!"."""
+    """The same words from the same author on the same post: 409, "already said that!"
+    (tests/test_duplicates.py has the whole rule)."""
     post = make_post()
     submit(post, body="Same words.")
     response = submit(post, body="Same words.")
-    assert response.status_code == 400
-    assert "You’ve already said that!" in response.content.decode()
+    assert response.status_code == 409
+    assert "you’ve already said that!" in response.content.decode()
     assert Comment.objects.count() == 1
 
 
@@ -167,3 +168,41 @@ def test_staff_comments_skip_every_rule(settings):
     )
     assert comment.status == "approved"
     assert comment.events.get().reason == "written by the blog team"
+
+
+def test_the_link_rule_holds_even_a_known_author(settings):
+    """Under the known policy, through the service, at a threshold of 3: a trusted
+    author's comment with 3 links is held, with 2 it is published."""
+    settings.COMMENTS_MODERATION = "known"
+    settings.COMMENTS_HOLD_LINK_COUNT = 3
+    post = make_post()
+    make_comment(post, author_email="regular@example.org", status="approved")
+    known = {"author_name": "Regular", "author_email": "regular@example.org"}
+    two = services.comment_create(post=post, body="http://a.example www.b.example", **known)
+    three = services.comment_create(
+        post=post, body="http://a.example www.b.example https://c.example", **known
+    )
+    assert two.status == "approved"
+    assert (three.status, three.moderation_reason) == ("pending", "contains 3 links (hold at 3)")
+
+
+def test_an_author_approved_in_the_admin_is_trusted_next_time(settings, client):
+    """A first comment approved by a moderator with the bulk action makes its email known:
+    the author's next comment (email in another case) shows at once on the cached page."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from tests.factories import make_staff
+
+    settings.COMMENTS_MODERATION = "known"
+    post = make_post()
+    submit(post, author_email="newcomer@example.org", body="My first words.")
+    first = only_comment()
+    assert first.status == "pending"
+    assert "My first words." not in Client().get(post.get_absolute_url()).content.decode()
+    client.force_login(make_staff("mod", superuser=True))
+    changelist = reverse("admin:comments_comment_changelist")
+    client.post(changelist, {"action": "approve", ACTION_CHECKBOX_NAME: [first.pk]})
+    submit(post, author_email="NewComer@Example.org", body="My second words.")
+    assert Comment.objects.get(body="My second words.").status == "approved"
+    page = Client().get(post.get_absolute_url()).content.decode()
+    assert "My first words." in page and "My second words." in page

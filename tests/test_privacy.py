@@ -90,3 +90,230 @@ def test_unknown_email_is_reported():
         call_command("export_commenter", "nobody@example.org", stdout=io.StringIO())
     with pytest.raises(CommandError, match="No comments were written with"):
         call_command("erase_commenter", "nobody@example.org", "--noinput")
+
+
+# Erasure reaches every copy, not just the comment's own columns.
+
+PERSON = {
+    "author_name": "Zebulon Quux",
+    "author_email": "Zeb.Quux@Example.net",
+    "author_url": "https://quux-family.example/zeb",
+}
+PERSON_IP = "198.51.100.77"
+# What must be gone after erasure, wherever it was copied (compared ignoring case).
+TRACES = ("Zebulon Quux", "zeb.quux@example.net", "quux-family.example", PERSON_IP)
+
+
+def every_stored_text() -> str:
+    """Every row of every table in the database (search index, admin log and task queue
+    included), as one lower-cased text."""
+    from django.db import connection
+
+    texts = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            texts.extend(str(row) for row in cursor.fetchall())
+    return "\n".join(texts).lower()
+
+
+def traces_in(text: str) -> list[str]:
+    return [trace for trace in TRACES if trace.lower() in text.lower()]
+
+
+@pytest.fixture
+def moderated_commenter(settings, client, django_capture_on_commit_callbacks):
+    """A reader's comment, held because the moderation list names their IP address (its
+    moderator notice queued in the database), then edited and approved by a moderator in
+    the admin, beside an admin log entry written before log entries left names out; its
+    page read and cached."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.factories import comment_form_data
+
+    settings.COMMENTS_MODERATION_WORDS = [PERSON_IP]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    post = make_post(title="On trials")
+    reader = Client(REMOTE_ADDR=PERSON_IP)
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.post(
+            reverse("comments:create", args=[post.pk]),
+            comment_form_data(post, **PERSON, body="My first comment, in my own words."),
+        )
+    comment = Comment.objects.get()
+    assert PERSON_IP in comment.moderation_reason
+    moderator = make_staff("mod", superuser=True)
+    LogEntry.objects.create(
+        user=moderator,
+        content_type=ContentType.objects.get_for_model(Comment),
+        object_id=str(comment.pk),
+        object_repr="Zebulon Quux: My first comment, in my own words.",
+        action_flag=CHANGE,
+        change_message=json.dumps([{"changed": {"fields": ["Body"]}}, "For Zebulon Quux"]),
+    )
+    client.force_login(moderator)
+    change = reverse("admin:comments_comment_change", args=[comment.pk])
+    edited = {"body": "My first comment, tidied.", "events-TOTAL_FORMS": 0}
+    assert client.post(change, {**edited, "events-INITIAL_FORMS": 0}).status_code == 302
+    approve = reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"])
+    assert client.post(approve).status_code == 302
+    make_comment(post, parent=comment, author_name="Other", body="A reply to Zeb.")
+    for url in (post.get_absolute_url(), reverse("posts:comments-feed"), "/"):
+        assert "Zebulon Quux" in Client().get(url).content.decode()
+    assert traces_in(every_stored_text()) == list(TRACES)  # the test sees them first
+    return post, comment
+
+
+def test_erasure_leaves_no_copy_anywhere_in_the_database(moderated_commenter):
+    """After erase_commenter, no table holds the name, email, website or IP: not the
+    comment, its history, the admin log, the search index nor the task queue."""
+    _, comment = moderated_commenter
+    call_command("erase_commenter", "zeb.quux@example.net", "--noinput", stdout=io.StringIO())
+    assert traces_in(every_stored_text()) == []
+    comment.refresh_from_db()
+    assert comment.body == "My first comment, tidied."  # their words stay
+    assert comment.events.filter(body_before="My first comment, in my own words.").exists()
+
+
+def test_admin_log_never_holds_a_commenters_name(moderated_commenter):
+    """An admin edit logs the comment by number and excerpt, never by its author, so the
+    log ("Recent actions") keeps no copy of a name even before any erasure."""
+    _, comment = moderated_commenter
+    from django.contrib.admin.models import LogEntry
+
+    entry = LogEntry.objects.filter(object_id=str(comment.pk)).latest("pk")
+    assert entry.object_repr == f"#{comment.pk}: My first comment, tidied."
+    assert "Zebulon" not in entry.change_message
+
+
+def test_erased_pages_are_not_served_from_the_cache(moderated_commenter):
+    """After erasure no reader gets the old page: not from the cache, nor a 304 that
+    lets a browser keep its old copy."""
+    post, _ = moderated_commenter
+    reader = Client()
+    before = reader.get(post.get_absolute_url())
+    call_command("erase_commenter", "zeb.quux@example.net", "--noinput", stdout=io.StringIO())
+    for url in (post.get_absolute_url(), reverse("posts:comments-feed"), "/"):
+        assert traces_in(Client().get(url).content.decode()) == []
+    again = reader.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert again.status_code == 200 and "Zebulon" not in again.content.decode()
+
+
+def test_recent_actions_show_no_name_after_erasure(moderated_commenter, client):
+    """The admin index's "Recent actions" no longer show the erased name, even from a log
+    entry written when entries still named the author."""
+    _, comment = moderated_commenter
+    assert "Zebulon Quux" in client.get(reverse("admin:index")).content.decode()
+    call_command("erase_commenter", "zeb.quux@example.net", "--noinput", stdout=io.StringIO())
+    index = client.get(reverse("admin:index")).content.decode()
+    assert f"#{comment.pk}: My first" in index and "Zebulon" not in index
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The cache in a real Redis, under a key prefix of this test's own."""
+    import os
+    import socket
+
+    from tests.conftest import tool_missing
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        tool_missing("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
+    prefix = f"test-erasure-{os.getpid()}"
+    original = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    from django.core.cache import cache
+
+    yield cache
+    cache.delete_pattern("*")  # this prefix's keys only
+    # Back to local memory at once: a later cache.clear() must never flush a shared db.
+    settings.CACHES = original
+
+
+def cached_values(cache) -> list[bytes]:
+    """Every value stored under this test's prefix, as Redis holds it."""
+    redis = cache.client.get_client()
+    prefix = cache.key_prefix
+    return [redis.get(key) or b"" for key in redis.scan_iter(match=f"{prefix}:*")]
+
+
+def test_erasure_deletes_the_cached_pages_that_held_the_name(
+    redis_cache, moderated_commenter, django_capture_on_commit_callbacks
+):
+    """Pages and threads cached in Redis under the old version, unreachable but still
+    stored, are deleted when the erasure commits: no copy of the name stays in Redis."""
+    post, _ = moderated_commenter
+    Client().get(post.get_absolute_url(), {"replytocom": "1"})  # one more page cached
+    assert any(b"Zebulon Quux" in value for value in cached_values(redis_cache))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_commenter", "zeb.quux@example.net", "--noinput", stdout=io.StringIO())
+    assert not any(b"Zebulon Quux" in value for value in cached_values(redis_cache))
+    assert "Zebulon" not in Client().get(post.get_absolute_url()).content.decode()
+
+
+def test_reimporting_never_brings_erased_data_back():
+    """Comments imported from a WordPress export, then erased: running the same import
+    again leaves them erased (a newer export's other changes still apply)."""
+    from pathlib import Path
+
+    wxr = Path(__file__).resolve().parent / "data" / "wxr-basic.xml"
+    call_command("import_wxr", str(wxr), stdout=io.StringIO())
+    zoe = list(Comment.objects.by_author_email("zoe@example.org").order_by("pk"))
+    assert zoe and zoe[0].author_name == "Zoë Reader"
+    call_command("erase_commenter", "zoe@example.org", "--noinput", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_wxr", str(wxr), stdout=out)
+    for comment in Comment.objects.filter(pk__in=[c.pk for c in zoe]):
+        assert (comment.author_name, comment.author_email, comment.author_url) == (
+            "Anonymous",
+            "",
+            "",
+        )
+    assert "0 updated" in out.getvalue()
+
+
+def test_comment_import_never_brings_erased_data_back():
+    """The import service (import_pages' path) leaves an erased comment's author alone
+    when the same source is imported again."""
+    post = make_post()
+    fields = {
+        "author_name": "Zoë Reader",
+        "author_email": "zoe@example.org",
+        "author_url": "https://zoe.example.org/",
+        "body": "Imported words.",
+        "status": "approved",
+    }
+    services.comment_import(post=post, parent=None, import_ref="src#1", **fields)
+    services.commenter_erase(email="zoe@example.org")
+    comment, outcome = services.comment_import(post=post, parent=None, import_ref="src#1", **fields)
+    assert outcome == "unchanged"
+    assert (comment.author_name, comment.author_email) == ("Anonymous", "")
+
+
+def test_a_reply_notice_queued_before_erasure_mails_nobody_after(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Queued email tasks carry only a comment's id and read the comment when they run,
+    so a reply notice queued before the erasure sends nothing to the erased address."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    post = make_post()
+    zoe = make_comment(post, author_email="zoe@example.org", notify_replies=True)
+    reply = make_comment(post, parent=zoe, status="pending", body="A reply for Zoë.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_set_status(comment=reply, status="approved")
+    [task] = DBTaskResult.objects.filter(task_path="comments.tasks.notify_parent_author")
+    assert task.args_kwargs == {"args": [reply.pk], "kwargs": {}}
+    services.commenter_erase(email="zoe@example.org")
+    task.task.call(*task.args_kwargs["args"])  # what the worker will do
+    assert mailoutbox == []

@@ -140,3 +140,21 @@ def test_production_needs_a_shared_cache():
     assert "REDIS_URL must be set when DJANGO_ENV=production" in refused.stderr
     single = run("print(settings.CACHES['default']['BACKEND'])", **env, SINGLE_PROCESS="1")
     assert single.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_app_server_entry_point_refuses_debug():
+    """msblog.wsgi, which gunicorn imports (production unless told otherwise), refuses to
+    start with DEBUG on, with every other production variable in place."""
+    clean = {k: v for k, v in os.environ.items() if k not in MANAGED}
+    env = {**clean, **PRODUCTION, "SECRET_KEY": get_random_secret_key(), "DEBUG": "true"}
+    del env["DJANGO_ENV"]
+    result = subprocess.run(
+        [sys.executable, "-c", "import msblog.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DEBUG must stay off" in result.stderr

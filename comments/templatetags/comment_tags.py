@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import Urlizer, escape, linebreaks
 from django.utils.safestring import mark_safe
 
+from comments.moderation import form_notice
+
 register = template.Library()
 
 # What Urlizer would turn into a link: a scheme, "www.", a bare domain it knows, an email.
@@ -26,3 +28,9 @@ def comment_text(value: str) -> str:
     else:
         html = escape(value)
     return mark_safe(linebreaks(html, autoescape=False))  # noqa: S308 -- escaped above
+
+
+@register.simple_tag(takes_context=True)
+def moderation_notice(context) -> str:
+    """What the policy will do with the reader's comment (comments.moderation)."""
+    return form_notice(context.get("user"))

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from comments.models import Comment
+from comments.privacy import without_erased_fields
 from posts.imports.markup import sanitize_html
 from posts.imports.records import ImportRefused, ParsedFile, Problem, SourceComment, SourcePost
 from posts.models import Author, OriginalURL, Post, RelatedEntry
@@ -350,6 +351,7 @@ class Context:
         ):
             return "was imported before in another place in the thread"
         changes = {n: fields[n] for n in COMMENT_FIELDS if row[n] != fields[n]}
+        changes = without_erased_fields(row["pk"], changes)
         return CommentPlan(
             source=comment,
             action="update" if changes else "unchanged",

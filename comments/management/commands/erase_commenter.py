@@ -7,7 +7,8 @@ from comments.services import commenter_erase
 class Command(BaseCommand):
     help = (
         "Erase the personal data of the commenter with this email: the name becomes "
-        "'Anonymous' and email, website and IP address are cleared. Their comments stay, "
+        "'Anonymous' and email, website and IP address are cleared, also where they were "
+        "copied (hold reasons, history, the admin log, cached pages). Their comments stay, "
         "so threads keep their shape. Export first with export_commenter if asked for it."
     )
 
