@@ -1,0 +1,209 @@
+"""The real streaming replica made by tests/replica/setup.sh, as the tests drive it: found,
+waited for, replay paused, stopped, hung.
+
+Tests needing it skip when the primary is SQLite or no replica answers on
+TEST_REPLICA_PORT (5442), unless REQUIRE_REPLICA is set (CI creates one), when they fail.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+SETUP = Path(__file__).with_name("setup.sh")
+PORT = int(os.environ.get("TEST_REPLICA_PORT", "5442"))
+WAIT_SECONDS = 90  # the machine is busy: every wait retries until this deadline
+
+
+def missing(reason: str):
+    """Skip a test that needs the replica, except where CI said one must exist."""
+    if os.environ.get("REQUIRE_REPLICA"):
+        pytest.fail(f"{reason}, but REQUIRE_REPLICA is set")
+    pytest.skip(f"{reason}; create one with tests/replica/setup.sh")
+
+
+def wait_until(check, *, what: str, timeout: float = WAIT_SECONDS, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not within {timeout} s")
+        time.sleep(interval)
+
+
+def lsn(text: str | None) -> int:
+    if not text:
+        return 0
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+class Replica:
+    """The replica of the primary the tests run on: same user, same databases."""
+
+    def __init__(self):
+        db = connection.settings_dict
+        self.host = os.environ.get("TEST_REPLICA_HOST") or db["HOST"] or "127.0.0.1"
+        self.port = PORT
+        self.user = db["USER"]
+        self.password = db["PASSWORD"] or None
+        self.name = db["NAME"]  # the test database, replicated like any other
+        self.hung: list[int] = []
+
+    @classmethod
+    def find(cls) -> "Replica":
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL (set DATABASE_URL) and its streaming replica")
+        replica = cls()
+        try:
+            in_recovery = replica.query("SELECT pg_is_in_recovery()")[0]
+        except Exception as exc:
+            missing(f"no PostgreSQL answers on {replica.host}:{replica.port} ({exc})")
+        if not in_recovery:
+            missing(f"the server on port {replica.port} is not a replica (not in recovery)")
+        return replica
+
+    def url(self) -> str:
+        auth = self.user + (f":{self.password}" if self.password else "")
+        return f"postgres://{auth}@{self.host}:{self.port}/{self.name}"
+
+    def settings_dict(self, base: dict) -> dict:
+        """Django's settings for the replica: the primary's, at the replica's address."""
+        return {**base, "HOST": self.host, "PORT": str(self.port), "TEST": {}}
+
+    # --- queries ------------------------------------------------------------------
+
+    def _connect(self, port: int):
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=port,
+            user=self.user,
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        )
+
+    def query(self, sql: str):
+        with self._connect(self.port) as conn:
+            return conn.execute(sql).fetchone()
+
+    def primary_query(self, sql: str):
+        db = connection.settings_dict
+        with self._connect(int(db["PORT"] or 5432)) as conn:
+            return conn.execute(sql).fetchone()
+
+    def replayed(self) -> int:
+        return lsn(self.query("SELECT pg_last_wal_replay_lsn()::text")[0])
+
+    def primary_position(self) -> int:
+        return lsn(self.primary_query("SELECT pg_current_wal_lsn()::text")[0])
+
+    def wait_caught_up(self) -> None:
+        """Until the replica has replayed everything the primary had written when asked."""
+        target = self.primary_position()
+        wait_until(lambda: self.replayed() >= target, what="the replica catching up")
+
+    # --- replay ---------------------------------------------------------------------
+
+    def pause_replay(self) -> None:
+        self.query("SELECT pg_wal_replay_pause()")
+        wait_until(
+            lambda: self.query("SELECT pg_get_wal_replay_pause_state()")[0] == "paused",
+            what="replay pausing",
+        )
+
+    def resume_replay(self) -> None:
+        self.query("SELECT pg_wal_replay_resume()")
+
+    # --- the server's processes -----------------------------------------------------
+
+    def cluster(self) -> tuple[str, str]:
+        """(version, name) of the Debian cluster on this port, for pg_ctlcluster."""
+        try:
+            lines = subprocess.run(
+                ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+        except (OSError, subprocess.CalledProcessError):
+            pytest.skip("pg_lsclusters is not available to stop and start the replica")
+        for line in lines:
+            version, name, port, *_ = line.split()
+            if int(port) == self.port:
+                return version, name
+        pytest.skip(f"no cluster of pg_lsclusters listens on port {self.port}")
+
+    def _ctl(self, action: str) -> None:
+        version, name = self.cluster()
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, "-m", "fast"]
+            if action == "stop"
+            else ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
+            check=True,
+            capture_output=True,
+            timeout=WAIT_SECONDS,
+        )
+
+    def stop(self) -> None:
+        self._ctl("stop")
+
+    def start(self) -> None:
+        """Start it if it is down; wait until it answers queries again."""
+
+        def answers() -> bool:
+            try:
+                return self.query("SELECT pg_is_in_recovery()")[0]
+            except Exception:
+                return False
+
+        if not answers():
+            self._ctl("start")
+            wait_until(answers, what="the replica starting", interval=0.5)
+
+    def postmaster_pid(self) -> int:
+        backend = self.query("SELECT pg_backend_pid()")[0]
+        return parent_of(backend)
+
+    def hang(self) -> None:
+        """Stop (SIGSTOP) the replica's postmaster and every process it started: it keeps
+        its connections and its port open and answers nothing."""
+        postmaster = self.postmaster_pid()
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+        except PermissionError:
+            pytest.skip("this user may not signal the replica's processes")
+        self.hung = [postmaster, *children_of(postmaster)]
+        for pid in self.hung[1:]:
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self.hung:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        self.hung = []
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def children_of(parent: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if parent_of(int(entry.name)) == parent:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return children
