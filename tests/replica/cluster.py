@@ -5,7 +5,9 @@ Tests needing it skip when the primary is SQLite or no replica answers on
 TEST_REPLICA_PORT (5442), unless REQUIRE_REPLICA is set (CI creates one), when they fail.
 """
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -128,12 +130,12 @@ class Replica:
 
     def cluster(self) -> tuple[str, str]:
         """(version, name) of the Debian cluster on this port, for pg_ctlcluster."""
-        try:
-            lines = subprocess.run(
-                ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
-            ).stdout.splitlines()
-        except (OSError, subprocess.CalledProcessError):
-            pytest.skip("pg_lsclusters is not available to stop and start the replica")
+        lsclusters = shutil.which("pg_lsclusters")
+        if lsclusters is None:
+            pytest.skip("pg_lsclusters (Debian's postgresql-common) is needed to stop the replica")
+        lines = subprocess.run(
+            [lsclusters, "-h"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
         for line in lines:
             version, name, port, *_ = line.split()
             if int(port) == self.port:
@@ -142,10 +144,9 @@ class Replica:
 
     def _ctl(self, action: str) -> None:
         version, name = self.cluster()
+        command = [shutil.which("pg_ctlcluster"), "--skip-systemctl-redirect", version, name]
         subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, "-m", "fast"]
-            if action == "stop"
-            else ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
+            [*command, action, *(["-m", "fast"] if action == "stop" else [])],
             check=True,
             capture_output=True,
             timeout=WAIT_SECONDS,
@@ -185,10 +186,8 @@ class Replica:
 
     def resume(self) -> None:
         for pid in self.hung:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
         self.hung = []
 
 
