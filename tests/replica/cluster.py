@@ -1,5 +1,5 @@
-"""The real streaming replica made by tests/replica/setup.sh, as the tests drive it: found,
-waited for, replay paused, stopped, hung.
+"""The real streaming replica made by tests/replica/setup.sh, driven by the tests and by
+benchmarks/replica.py: waited for, replay paused, stopped, hung.
 
 Tests needing it skip when the primary is SQLite or no replica answers on
 TEST_REPLICA_PORT (5442), unless REQUIRE_REPLICA is set (CI creates one), when they fail.
@@ -13,19 +13,12 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-from django.db import connection
-
-SETUP = Path(__file__).with_name("setup.sh")
 PORT = int(os.environ.get("TEST_REPLICA_PORT", "5442"))
 WAIT_SECONDS = 90  # the machine is busy: every wait retries until this deadline
 
 
-def missing(reason: str):
-    """Skip a test that needs the replica, except where CI said one must exist."""
-    if os.environ.get("REQUIRE_REPLICA"):
-        pytest.fail(f"{reason}, but REQUIRE_REPLICA is set")
-    pytest.skip(f"{reason}; create one with tests/replica/setup.sh")
+class Unavailable(Exception):
+    """No replica to use, or no way to control it from here."""
 
 
 def wait_until(check, *, what: str, timeout: float = WAIT_SECONDS, interval: float = 0.1):
@@ -47,45 +40,41 @@ def lsn(text: str | None) -> int:
 
 
 class Replica:
-    """The replica of the primary the tests run on: same user, same databases."""
+    """A replica of the primary at ``primary`` (host, port): same user, same databases."""
 
-    def __init__(self):
-        db = connection.settings_dict
-        self.host = os.environ.get("TEST_REPLICA_HOST") or db["HOST"] or "127.0.0.1"
-        self.port = PORT
-        self.user = db["USER"]
-        self.password = db["PASSWORD"] or None
-        self.name = db["NAME"]  # the test database, replicated like any other
+    def __init__(self, *, primary: tuple[str, int], port: int, user: str, password=None):
+        self.primary = primary
+        self.host = os.environ.get("TEST_REPLICA_HOST") or primary[0]
+        self.port = port
+        self.user = user
+        self.password = password or None
         self.hung: list[int] = []
 
     @classmethod
-    def find(cls) -> "Replica":
-        if connection.vendor != "postgresql":
-            pytest.skip("needs PostgreSQL (set DATABASE_URL) and its streaming replica")
-        replica = cls()
+    def of(cls, settings_dict: dict, port: int = PORT) -> "Replica":
+        """The replica of the database in these Django settings; Unavailable if none."""
+        primary = (settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432))
+        user, password = settings_dict["USER"], settings_dict["PASSWORD"]
+        replica = cls(primary=primary, port=port, user=user, password=password)
         try:
             in_recovery = replica.query("SELECT pg_is_in_recovery()")[0]
         except Exception as exc:
-            missing(f"no PostgreSQL answers on {replica.host}:{replica.port} ({exc})")
+            raise Unavailable(f"no PostgreSQL answers on {replica.host}:{port} ({exc})") from exc
         if not in_recovery:
-            missing(f"the server on port {replica.port} is not a replica (not in recovery)")
+            raise Unavailable(f"the server on port {port} is not a replica (not in recovery)")
         return replica
 
-    def url(self) -> str:
+    def url(self, database: str) -> str:
         auth = self.user + (f":{self.password}" if self.password else "")
-        return f"postgres://{auth}@{self.host}:{self.port}/{self.name}"
-
-    def settings_dict(self, base: dict) -> dict:
-        """Django's settings for the replica: the primary's, at the replica's address."""
-        return {**base, "HOST": self.host, "PORT": str(self.port), "TEST": {}}
+        return f"postgres://{auth}@{self.host}:{self.port}/{database}"
 
     # --- queries ------------------------------------------------------------------
 
-    def _connect(self, port: int):
+    def _connect(self, host: str, port: int):
         import psycopg
 
         return psycopg.connect(
-            host=self.host,
+            host=host,
             port=port,
             user=self.user,
             password=self.password,
@@ -95,12 +84,11 @@ class Replica:
         )
 
     def query(self, sql: str):
-        with self._connect(self.port) as conn:
+        with self._connect(self.host, self.port) as conn:
             return conn.execute(sql).fetchone()
 
     def primary_query(self, sql: str):
-        db = connection.settings_dict
-        with self._connect(int(db["PORT"] or 5432)) as conn:
+        with self._connect(*self.primary) as conn:
             return conn.execute(sql).fetchone()
 
     def replayed(self) -> int:
@@ -132,7 +120,7 @@ class Replica:
         """(version, name) of the Debian cluster on this port, for pg_ctlcluster."""
         lsclusters = shutil.which("pg_lsclusters")
         if lsclusters is None:
-            pytest.skip("pg_lsclusters (Debian's postgresql-common) is needed to stop the replica")
+            raise Unavailable("pg_lsclusters (Debian's postgresql-common) is needed")
         lines = subprocess.run(
             [lsclusters, "-h"], capture_output=True, text=True, check=True
         ).stdout.splitlines()
@@ -140,7 +128,7 @@ class Replica:
             version, name, port, *_ = line.split()
             if int(port) == self.port:
                 return version, name
-        pytest.skip(f"no cluster of pg_lsclusters listens on port {self.port}")
+        raise Unavailable(f"no cluster of pg_lsclusters listens on port {self.port}")
 
     def _ctl(self, action: str) -> None:
         version, name = self.cluster()
@@ -152,34 +140,29 @@ class Replica:
             timeout=WAIT_SECONDS,
         )
 
+    def answers(self) -> bool:
+        try:
+            return self.query("SELECT pg_is_in_recovery()")[0]
+        except Exception:
+            return False
+
     def stop(self) -> None:
         self._ctl("stop")
 
     def start(self) -> None:
         """Start it if it is down; wait until it answers queries again."""
-
-        def answers() -> bool:
-            try:
-                return self.query("SELECT pg_is_in_recovery()")[0]
-            except Exception:
-                return False
-
-        if not answers():
+        if not self.answers():
             self._ctl("start")
-            wait_until(answers, what="the replica starting", interval=0.5)
-
-    def postmaster_pid(self) -> int:
-        backend = self.query("SELECT pg_backend_pid()")[0]
-        return parent_of(backend)
+            wait_until(self.answers, what="the replica starting", interval=0.5)
 
     def hang(self) -> None:
         """Stop (SIGSTOP) the replica's postmaster and every process it started: it keeps
         its connections and its port open and answers nothing."""
-        postmaster = self.postmaster_pid()
+        postmaster = parent_of(self.query("SELECT pg_backend_pid()")[0])
         try:
             os.kill(postmaster, signal.SIGSTOP)
-        except PermissionError:
-            pytest.skip("this user may not signal the replica's processes")
+        except PermissionError as exc:
+            raise Unavailable("this user may not signal the replica's processes") from exc
         self.hung = [postmaster, *children_of(postmaster)]
         for pid in self.hung[1:]:
             os.kill(pid, signal.SIGSTOP)
