@@ -33,12 +33,13 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
 from django.db.backends.signals import connection_created
 
 REPLICA = "replica"
@@ -122,33 +123,40 @@ class Watchdog:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._armed: dict[int, tuple[float, int]] = {}
+        self._armed: dict[int, tuple[float, int, int]] = {}
+        self._shots: Counter[int] = Counter()  # queries cut short, per thread
         self._tokens = itertools.count()
         self._pid = None
 
     @contextmanager
     def armed(self, fileno: int, seconds: float):
-        token = next(self._tokens)
+        token, thread = next(self._tokens), threading.get_ident()
         with self._lock:
             if self._pid != os.getpid():  # first use here (gunicorn forks workers)
                 self._pid = os.getpid()
                 self._armed.clear()
                 threading.Thread(target=self._run, name="replica-deadlines", daemon=True).start()
-            self._armed[token] = (time.monotonic() + seconds, fileno)
+            self._armed[token] = (time.monotonic() + seconds, fileno, thread)
         try:
             yield
         finally:
             with self._lock:
                 self._armed.pop(token, None)
 
+    def shots(self) -> int:
+        """How many of this thread's queries were cut short so far."""
+        with self._lock:
+            return self._shots[threading.get_ident()]
+
     def _run(self):
         while True:
             time.sleep(self.POLL)
             now = time.monotonic()
             with self._lock:
-                for token, (at, fileno) in list(self._armed.items()):
+                for token, (at, fileno, thread) in list(self._armed.items()):
                     if at <= now:
                         del self._armed[token]
+                        self._shots[thread] += 1
                         shut_down(fileno)
 
 
@@ -190,6 +198,19 @@ def use_deadlines(sender, connection, **kwargs):
 
 
 connection_created.connect(use_deadlines, dispatch_uid="msblog.replica.use_deadlines")
+
+
+def open_replica() -> None:
+    """This thread's replica connection, health-checked (as Django does once a request)
+    and opened under the deadlines. A health check that the watchdog had to cut short
+    means a hung replica: fail at once rather than spend the connect timeout too."""
+    replica = connections[REPLICA]
+    shots = watchdog.shots()
+    with probe_deadline():
+        replica.close_if_health_check_failed()
+        if watchdog.shots() > shots:
+            raise OperationalError("the read replica did not answer its health check in time")
+        replica.ensure_connection()
 
 
 # --- health -----------------------------------------------------------------------------
@@ -265,11 +286,8 @@ class ReplicaHealth:
     def connected(self) -> bool:
         """Open (or health-check) this thread's replica connection under the deadlines,
         so that a refusing or hung replica is found here, before the request reads."""
-        replica = connections[REPLICA]
         try:
-            with probe_deadline():
-                replica.close_if_health_check_failed()
-                replica.ensure_connection()
+            open_replica()
         except DatabaseError as exc:
             self.failed(exc)
             return False
@@ -356,6 +374,7 @@ class ReplicaHealth:
             primary = None  # the primary's own failure is reported where it is read
         sample = Sample(primary, time.monotonic()) if primary is not None else None
         try:
+            open_replica()
             with probe_deadline(), replica.cursor() as cursor:
                 cursor.execute(MEASURE_SQL)
                 row = cursor.fetchone()
