@@ -12,6 +12,7 @@ from comments.forms import CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
+from msblog.routers import read_primary
 from posts.models import Post
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def try_again(request, post, form):
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
 @require_http_methods(["GET", "POST"])
+@read_primary  # links in emails name comments the replica may not have yet
 def unsubscribe(request, token):
     comment = notifications.comment_from_unsubscribe_token(token)
     if comment is None:
@@ -115,6 +117,7 @@ def unsubscribe(request, token):
 
 
 @require_POST
+@read_primary
 def resubscribe(request, token):
     comment = notifications.comment_from_unsubscribe_token(token)
     if comment is None:
@@ -123,6 +126,7 @@ def resubscribe(request, token):
     return render(request, "comments/resubscribed.html", {"comment": comment})
 
 
+@read_primary  # emails and feeds link here, perhaps before the replica has the comment
 def comment_permalink(request, comment_id):
     """/comments/ID/: the page of the thread that shows the comment, at its anchor."""
     own = pending_ids(request)

@@ -4,8 +4,11 @@
 passes. A failed database is 503, ``"status": "unavailable"``: this server cannot serve.
 A failed cache is 200, ``"status": "degraded"``: pages and comments work from the
 database without Redis (README "Faults"), and a load balancer that dropped every server
-at once over a cache outage would turn a slower site into no site. ``"failed"`` names
-what did not pass either way. The
+at once over a cache outage would turn a slower site into no site. So is a read replica
+that is down or further behind than DATABASE_REPLICA_MAX_LAG_SECONDS
+(``"checks": {"database_replica": "down"|"lagging"}``): the primary serves its reads.
+``"replica"`` gives its lag as this server last measured it (msblog.replica, at most a
+second old). ``"failed"`` names what did not pass either way. The
 body never carries an error's text (it may name hosts); that goes to the log.
 
 The first middleware answers it, before SecurityMiddleware and host validation: a load
@@ -21,6 +24,9 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
+
+from msblog.replica import REPLICA
+from msblog.replica import health as replica_health
 
 PATH = "/healthz"
 logger = logging.getLogger(__name__)
@@ -49,7 +55,9 @@ def check_name(alias: str) -> str:
 
 
 def run_checks() -> dict[str, bool]:
-    checks = {check_name(alias): (check_database, alias) for alias in connections}
+    checks = {
+        check_name(alias): (check_database, alias) for alias in connections if alias != REPLICA
+    }
     checks["cache"] = (check_cache,)
     results = {}
     for name, (check, *args) in checks.items():
@@ -67,11 +75,17 @@ def health_response() -> JsonResponse:
     results = run_checks()
     failed = [name for name, passed in results.items() if not passed]
     unavailable = any(name != "cache" for name in failed)
+    checks = {name: "ok" if passed else "failed" for name, passed in results.items()}
+    replica = replica_health.report() if REPLICA in connections else None
+    if replica is not None:
+        # Down or lagging, the replica only degrades: the primary serves its reads.
+        checks[check_name(REPLICA)] = replica.pop("status")
+        if checks[check_name(REPLICA)] != "ok":
+            failed.append(check_name(REPLICA))
     status = "unavailable" if unavailable else "degraded" if failed else "ok"
-    body = {
-        "status": status,
-        "checks": {name: "ok" if passed else "failed" for name, passed in results.items()},
-    }
+    body = {"status": status, "checks": checks}
+    if replica is not None:
+        body["replica"] = replica
     if failed:
         body["failed"] = failed
     response = JsonResponse(body, status=503 if unavailable else 200)

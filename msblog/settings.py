@@ -6,6 +6,7 @@ start without SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in README.m
 """
 
 import datetime
+import math
 import os
 from pathlib import Path
 
@@ -38,6 +39,17 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_seconds(name: str, default: str, *, minimum: float = 0) -> float:
+    value = os.environ.get(name) or default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds >= {minimum}: {value!r}")
+    return seconds
 
 
 def env_required(name: str) -> str:
@@ -159,19 +171,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests with several connections see real SQLite locking.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
+
 # Read replica (optional): GET requests read from it, everything else from the primary;
-# msblog/routers.py states the rule. Tests read it from the primary's test database.
+# msblog/routers.py states the rule, msblog/replica.py how a failing or lagging replica is
+# left for the primary. Tests read it from the primary's test database.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
+# libpq waits at least 2 s for a connection, whatever it is told.
+DATABASE_REPLICA_CONNECT_TIMEOUT = int(
+    env_seconds("DATABASE_REPLICA_CONNECT_TIMEOUT", "2", minimum=2)
+)
+DATABASE_REPLICA_STATEMENT_TIMEOUT = env_seconds(
+    "DATABASE_REPLICA_STATEMENT_TIMEOUT", "5", minimum=0.1
+)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_seconds("DATABASE_REPLICA_MAX_LAG_SECONDS", "5", minimum=0.1)
+DATABASE_REPLICA_RETRY_SECONDS = env_seconds("DATABASE_REPLICA_RETRY_SECONDS", "5", minimum=0.1)
+
+
+def replica_database(url: str, *, connect_timeout: int, statement_timeout: float) -> dict:
+    """The replica's DATABASES entry. It must be PostgreSQL (a streaming replica of
+    DATABASE_URL); the server cancels any statement running past ``statement_timeout``,
+    and no server-side cursors, so every query runs under msblog.replica's deadline."""
+    database = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL")
+    options = database.setdefault("OPTIONS", {})
+    timeout = f"-c statement_timeout={round(statement_timeout * 1000)}"
+    options["options"] = f"{options.get('options', '')} {timeout}".strip()
+    options["connect_timeout"] = connect_timeout
+    database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    database["TEST"] = {"MIRROR": "default"}
+    return database
+
+
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = {
-        **dj_database_url.parse(
-            DATABASE_REPLICA_URL,
-            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        ),
-        "TEST": {"MIRROR": "default"},
-    }
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL")
+    DATABASES["replica"] = replica_database(
+        DATABASE_REPLICA_URL,
+        connect_timeout=DATABASE_REPLICA_CONNECT_TIMEOUT,
+        statement_timeout=DATABASE_REPLICA_STATEMENT_TIMEOUT,
+    )
     DATABASE_ROUTERS = ["msblog.routers.PrimaryReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

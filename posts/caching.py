@@ -11,10 +11,14 @@ version, which every change bumps in the database, inside the change's own trans
   therefore only be stored under a version that the commit retired.
 * Some pages change with the clock alone: a scheduled post goes public, comments close
   COMMENTS_CLOSE_AFTER_DAYS after a post. Each bump records when the next such moment
-  falls; the first reader after it bumps the version (a write on a GET, once per event).
+  falls; the first reader after it bumps the version (a write on a GET, once per event,
+  checked on the primary under the row's lock, whatever a lagging replica still shows).
   Writers of posts call ``content_changed()`` again after writing (their transaction
   holds the row already), so that moment is read from what they wrote.
 * Every ``migrate`` bumps it too, so a deploy never serves pages from the old code.
+* With a read replica, a reader whose ETag or Last-Modified names a newer version than
+  the replica's (they were served by the primary) is served from the primary, so nobody
+  is sent back in time.
 * The cache (Redis, or local memory) holds only pages under versions. If Redis loses a
   write, times out or is unreachable, the worst outcome is a miss; nothing it keeps or
   loses can make a page stale.
@@ -23,6 +27,7 @@ version, which every change bumps in the database, inside the change's own trans
 import datetime
 import hashlib
 import hmac
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -31,7 +36,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.http import parse_http_date_safe
 
+from msblog import routers
 from posts.models import ContentVersion, Post
 
 ROW = 1  # the table's only row
@@ -41,6 +48,11 @@ ROW = 1  # the table's only row
 class Version:
     key: str
     changed_at: float  # a timestamp, for Last-Modified
+
+    @property
+    def stamp(self) -> int:
+        """When it changed, in milliseconds: ETags carry it, so a newer one is known."""
+        return int(self.changed_at * 1000)
 
 
 def content_changed() -> Version:
@@ -68,24 +80,68 @@ def next_timed_change(now: datetime.datetime) -> datetime.datetime | None:
 
 
 def current_version() -> Version:
-    fields = ("token", "changed_at", "next_change_at")
-    row = ContentVersion.objects.filter(pk=ROW).values_list(*fields).first()
+    row = version_row(ContentVersion.objects)
     if row is None:  # nothing has changed since the row went missing
         return Version("none", 0.0)
-    token, changed_at, next_change_at = row
-    if next_change_at and next_change_at <= timezone.now():
-        # The version we write, not a re-read: a lagging replica may still show the old.
-        with transaction.atomic():
+    if falls_due(row):
+        return clock_changed()
+    return version_of(row)
+
+
+def version_row(manager):
+    return manager.filter(pk=ROW).values_list("token", "changed_at", "next_change_at").first()
+
+
+def falls_due(row) -> bool:
+    next_change_at = row[2]
+    return next_change_at is not None and next_change_at <= timezone.now()
+
+
+def version_of(row) -> Version:
+    return Version(row[0].hex, row[1].timestamp())
+
+
+def clock_changed() -> Version:
+    """A scheduled post or a closing time has fallen due: the first request to see it
+    bumps the version, once, on the primary; every other request gets that version.
+    Checked again on the primary (a lagging replica shows the moment due until it replays
+    the bump), then under the row's lock (requests racing each other)."""
+    routers.read_from_primary()  # the version it returns is the primary's, and so the page
+    row = version_row(ContentVersion.objects)
+    if row is not None and not falls_due(row):
+        return version_of(row)
+    with routers.writes_not_the_readers(), transaction.atomic():
+        row = version_row(ContentVersion.objects.select_for_update())
+        if row is None or falls_due(row):
             return content_changed()
-    return Version(token.hex, changed_at.timestamp())
+        return version_of(row)
 
 
 def request_version(request) -> Version:
-    """The version for this request, read once whatever asks for it."""
+    """The version for this request, read once whatever asks for it. A reader whose
+    validators show a newer version than the replica's (served by the primary before)
+    reads from the primary: a reader never goes back in time."""
     version = getattr(request, "content_version", None)
     if version is None:
-        version = request.content_version = current_version()
+        version = current_version()
+        if routers.reading_replica() and seen_newer(request, version):
+            routers.read_from_primary()
+            version = current_version()
+        request.content_version = version
     return version
+
+
+ETAG_STAMP = re.compile(r'\.(\d+)"')
+
+
+def seen_newer(request, version: Version) -> bool:
+    """Whether this request's validators name a version newer than ``version``: ETags
+    carry their version's stamp (posts.pagecache), Last-Modified its second."""
+    stamps = ETAG_STAMP.findall(request.headers.get("If-None-Match", ""))
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return any(int(stamp) > version.stamp for stamp in stamps) or (
+        since is not None and since > int(version.changed_at)
+    )
 
 
 def caching_on() -> bool:

@@ -49,7 +49,8 @@ def serve_public_page(request, render):
         return response
     version = request_version(request)  # read before the content: see posts.caching
     path = request.get_full_path()
-    etag = f'W/"{hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]}"'
+    digest = hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]
+    etag = f'W/"{digest}.{version.stamp}"'  # the stamp: see posts.caching.seen_newer
     last_modified = int(version.changed_at)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:

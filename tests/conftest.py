@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.db import connection
 
+from msblog.replica import health as replica_health
 from posts import search
 from posts.search import fallback, schema
 
@@ -31,6 +32,15 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _replica_unknown():
+    """Each test starts knowing nothing of the replica (msblog.replica keeps per process
+    whether it is up and how far behind)."""
+    replica_health.reset()
+    yield
+    replica_health.reset()
 
 
 @pytest.fixture(autouse=True)

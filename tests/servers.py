@@ -24,6 +24,7 @@ VENV_BIN = Path(sys.executable).parent
 # Settings that the test process may carry but a child must not inherit.
 INHERITED_OUT = (
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
     "REDIS_URL",
     "EMAIL_HOST",
     "EMAIL_BACKEND",
@@ -127,9 +128,16 @@ class Process:
 
 @contextlib.contextmanager
 def gunicorn(
-    tmp_path: Path, *, workers: int = 1, threads: int = 1, port: int | None = None, **env: str
+    tmp_path: Path,
+    *,
+    workers: int = 1,
+    threads: int = 1,
+    port: int | None = None,
+    timeout: int = 60,
+    **env: str,
 ):
-    """The app under gunicorn (on a free port unless given); yields (base URL, Process)."""
+    """The app under gunicorn (on a free port unless given); yields (base URL, Process).
+    ``timeout`` is gunicorn's: a request running longer has its worker killed."""
     port = port or free_port()
     args = [
         str(VENV_BIN / "gunicorn"),
@@ -137,7 +145,7 @@ def gunicorn(
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         f"--threads={threads}",
-        "--timeout=60",
+        f"--timeout={timeout}",
         "--graceful-timeout=5",
     ]
     process = Process(args, env=app_env(**env), log=tmp_path / f"gunicorn-{port}.log")

@@ -468,3 +468,62 @@ def test_feed_and_list_etags_carry_the_version(cached_post):
         changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert changed.status_code == 200 and changed["ETag"] != etag, url
         assert "Waiting words" in changed.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_arriving_together_when_a_moment_falls_due_bump_once(monkeypatch):
+    """Five readers arriving at once after a scheduled moment has passed bump the content
+    version once between them, and all get that one version."""
+    import datetime
+    import threading
+
+    from django.utils import timezone
+
+    from posts import caching
+    from posts.models import ContentVersion
+
+    make_post(title="Already out")
+    caching.content_changed()
+    ContentVersion.objects.update(next_change_at=timezone.now() - datetime.timedelta(seconds=1))
+    readers = 5
+    together = threading.Barrier(readers, timeout=60)
+    waited = threading.local()
+    real_now = timezone.now
+
+    def now_after_everyone_has_read():
+        # Each reader's first look at the clock comes after it read the version row.
+        if threading.current_thread().name.startswith("reader") and not getattr(
+            waited, "done", False
+        ):
+            waited.done = True
+            together.wait()
+        return real_now()
+
+    bumps = []
+    real_bump = caching.content_changed
+
+    def counted_bump():
+        bumps.append(1)
+        return real_bump()
+
+    monkeypatch.setattr(caching.timezone, "now", now_after_everyone_has_read)
+    monkeypatch.setattr(caching, "content_changed", counted_bump)
+    versions, errors = [], []
+
+    def read():
+        try:
+            versions.append(caching.current_version().key)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, name=f"reader-{n}") for n in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(bumps) == 1
+    assert len(set(versions)) == 1
+    assert ContentVersion.objects.get().token.hex == versions[0]

@@ -1,10 +1,13 @@
 """/healthz tells a load balancer whether this server reaches its database and cache."""
 
 import logging
+import time
 from unittest import mock
 
 import pytest
 from django.db import OperationalError, connections
+
+from msblog import replica as replica_health
 
 # The check queries every configured database, the test replica included (a second
 # connection to the test database: hence transactional tests).
@@ -89,3 +92,33 @@ def test_probe_by_ip_over_plain_http_is_not_redirected_or_refused(client, settin
     page = client.get("/", HTTP_HOST="blog.example.org")
     assert page.status_code == 301
     assert page["Location"] == "https://blog.example.org/"
+
+
+def test_a_replica_down_or_lagging_only_degrades(client, settings, monkeypatch):
+    """The primary serves a replica's reads: a replica that is down, or further behind than
+    DATABASE_REPLICA_MAX_LAG_SECONDS, makes /healthz 200 "degraded" naming it, with its lag
+    and no error text."""
+    assert client.get("/healthz").json()["checks"]["database_replica"] == "ok"
+    replica_health.health.failed(OperationalError("could not connect to server at 10.0.0.7"))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["failed"] == ["database_replica"]
+    assert body["checks"] == {"database": "ok", "database_replica": "down", "cache": "ok"}
+    assert body["replica"]["retry_in_seconds"] > 0
+    assert "10.0.0.7" not in response.content.decode()
+
+    replica_health.health.reset()
+    monkeypatch.setattr(replica_health, "MEASURE_EVERY", 3600)
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 5
+    # Measured: the replica replayed position 0/10 while the primary is far ahead, and
+    # its last replayed transaction is 30 s old.
+    now = replica_health.Sample(position=10**9, at=time.monotonic())
+    replica_health.health._record(
+        replica_health.health.generation, primary=now, row=(True, "0/10", 30.0)
+    )
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database_replica"] == "lagging"
+    assert body["replica"] == {"lag_seconds": 30.0, "max_lag_seconds": 5}
