@@ -11,6 +11,7 @@ import sys
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 from tqdm import tqdm
 
@@ -18,7 +19,6 @@ from comments.bulk import NewComment, bulk_create_forest
 from comments.models import Comment, CommentEvent
 from comments.services import comment_edit, comment_import
 from posts.caching import content_changed
-from posts.importers import unique_author_slug
 from posts.imports.plan import Plan, PostPlan
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
@@ -56,6 +56,15 @@ def ensure_authors(plan: Plan) -> dict[str, Author]:
         Author.objects.filter(name=name, bio="").update(bio=bio)
     names = {p.author_name for p in plan.posts if p.author_name}
     return {a.name: a for a in Author.objects.filter(name__in=names)}
+
+
+def unique_author_slug(name: str) -> str:
+    base = slugify(name) or "author"
+    slug, n = base, 1
+    while Author.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 def ensure_tags(plan: Plan) -> dict[str, Tag]:

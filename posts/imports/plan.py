@@ -72,6 +72,7 @@ class PostPlan:
 @dataclass
 class Plan:
     files: list[Path]
+    notes: dict[Path, list[str]] = field(default_factory=dict)
     posts: list[PostPlan] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     not_imported: dict[str, int] = field(default_factory=dict)
@@ -110,7 +111,7 @@ def merge_sources(files: list[ParsedFile]) -> list[SourcePost]:
 
 
 def plan_import(files: list[ParsedFile], *, skip_bad: bool, default_author: str) -> Plan:
-    plan = Plan(files=[f.path for f in files])
+    plan = Plan(files=[f.path for f in files], notes={f.path: f.notes for f in files if f.notes})
     for parsed in files:
         for kind, n in parsed.not_imported.items():
             plan.not_imported[kind] = plan.not_imported.get(kind, 0) + n
@@ -211,8 +212,10 @@ class Context:
         author = (fields.author_name or default_author).strip()[:100]
         if author not in self.authors and author not in plan.new_authors:
             plan.new_authors[author] = fields.author_bio
-        elif fields.author_bio and not self.authors.get(author, "x"):
-            plan.author_bios[author] = fields.author_bio
+        elif fields.author_bio and author in plan.new_authors:
+            plan.new_authors[author] = plan.new_authors[author] or fields.author_bio
+        elif fields.author_bio and not self.authors[author]:
+            plan.author_bios.setdefault(author, fields.author_bio)
         values = {name: getattr(fields, name) for name in POST_FIELDS}
         values["slug"] = self.unique_slug(fields.slug, pk)
         post_plan = PostPlan(

@@ -4,8 +4,6 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from posts.importers import ImportFailed
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -14,6 +12,8 @@ class Problem:
     path: Path
     line: int
     message: str
+    # False for what --skip-bad cannot leave out: a file that cannot be read at all.
+    skippable: bool = True
 
     def __str__(self) -> str:
         return (
@@ -23,12 +23,21 @@ class Problem:
         )
 
 
-class ImportRefused(ImportFailed):
-    """One or more problems; nothing has been written."""
+class ImportRefused(Exception):
+    """One or more problems, each named by file and line; nothing has been written."""
 
     def __init__(self, problems: list[Problem]):
-        Exception.__init__(self, "\n".join(str(p) for p in problems))
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    @property
+    def skippable(self) -> bool:
+        return all(problem.skippable for problem in self.problems)
+
+
+def refuse(path: Path, line: int, message: str) -> ImportRefused:
+    """A whole file refused: bad input that no --skip-bad can leave out."""
+    return ImportRefused([Problem(path, line, message, skippable=False)])
 
 
 @dataclass(slots=True)
@@ -93,8 +102,10 @@ class ParsedFile:
     path: Path
     posts: list[SourcePost] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # Items deliberately not imported, by kind ("page", "pingback", …): not errors.
+    # Items deliberately not imported, by kind ("attachment", "pingback", …): not errors.
     not_imported: dict[str, int] = field(default_factory=dict)
+    # What the parser wants the report to say about the file (rules it applied).
+    notes: list[str] = field(default_factory=list)
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))

@@ -50,6 +50,9 @@ def report_lines(plan: Plan, *, dry_run: bool, verbosity: int = 1) -> list[str]:
         new_comments = any(c.action != "unchanged" for c in post_plan.comments)
         if verbosity >= 2 or post_plan.action in ("create", "update") or new_comments:
             lines.append(post_line(post_plan, dry_run=dry_run))
+    for path, notes in plan.notes.items():
+        lines.append(f"{path}:")
+        lines += [f"  {note}" for note in notes]
     actions = Counter(p.action for p in plan.posts)
     comments = [c for p in plan.posts for c in p.comments]
     created = [c for c in comments if c.action == "create"]

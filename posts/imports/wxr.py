@@ -12,7 +12,7 @@ Choices:
 * A post's reference is its WordPress short link, ``{base_blog_url}/?p={ID}``; a
   comment's is that plus ``#comment-{ID}``. The permalink and the short link become
   redirects. ``_msblog_…`` meta written by export_wxr restores what WordPress has no
-  field for (see posts.exports).
+  field for (see posts.imports.export).
 """
 
 import datetime

@@ -15,13 +15,9 @@ from pathlib import Path
 from lxml import etree
 from tqdm import tqdm
 
-from posts.imports.records import ImportRefused, Problem
+from posts.imports.records import refuse
 
 PROLOG_BYTES = 65536
-
-
-def refuse(path: Path, line: int, message: str) -> ImportRefused:
-    return ImportRefused([Problem(path, line, message)])
 
 
 @contextmanager

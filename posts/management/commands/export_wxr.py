@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from posts.exports import export_wxr
+from posts.imports.export import export_wxr
 
 
 class Command(BaseCommand):
