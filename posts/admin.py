@@ -5,6 +5,7 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from posts.caching import content_changed
+from posts.html import clean_post_html
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -65,6 +66,8 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()
+        # Stored as shown (see posts.html), so an export read back in is the same row.
+        obj.body, obj.postscript = clean_post_html(obj.body), clean_post_html(obj.postscript)
         super().save_model(request, obj, form, change)
 
 

@@ -239,3 +239,27 @@ def test_export_to_standard_output():
         "{http://purl.org/rss/1.0/modules/content/}encoded"
     )
     assert "Text ]]> with a CDATA end" in content
+
+
+def test_export_writes_absolute_urls_from_the_site_url(settings, tmp_path):
+    """Links, short links and the body's site-relative links start with SITE_URL, as in a
+    WordPress export; importing the file again restores the body exactly."""
+    settings.SITE_URL = "https://blog.example.org"
+    body = (
+        '<p><a href="/2014/02/08/older/">Older post</a> <img src="/static/chart.png" alt="c"></p>'
+    )
+    post = make_post(title="Links", slug="links", body=body, published_at=at(2021, 3, 4, 9))
+    path = tmp_path / "site.xml"
+    call_command("export_wxr", "-o", str(path), stdout=io.StringIO())
+    channel = etree.parse(str(path)).getroot().find("channel")
+    assert channel.findtext("link") == "https://blog.example.org"
+    assert channel.findtext(f"{WP}base_site_url") == "https://blog.example.org"
+    exported = channel.find("item")
+    assert exported.findtext("link") == "https://blog.example.org/2021/03/04/links/"
+    assert exported.findtext("guid") == f"https://blog.example.org/?p={post.pk}"
+    content = exported.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert 'href="https://blog.example.org/2014/02/08/older/"' in content
+    assert 'src="https://blog.example.org/static/chart.png"' in content
+    empty_the_database()
+    call_command("import_wxr", str(path), stdout=io.StringIO())
+    assert Post.objects.get(slug="links").body == body

@@ -6,47 +6,53 @@ through comments.services.comment_import, which inserts it under the tree lock.
 Every new comment gets its "imported" audit event, as comment_import gives it.
 """
 
-import sys
-
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
-from tqdm import tqdm
 
 from comments.bulk import NewComment, bulk_create_forest
 from comments.models import Comment, CommentEvent
 from comments.services import comment_edit, comment_import
 from posts.caching import content_changed
 from posts.imports.plan import Plan, PostPlan
+from posts.imports.progress import Progress
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
 BATCH = 1000  # rows per INSERT
 FLUSH = 20_000  # new comments held in memory before they are written
 
 
-def apply_plan(plan: Plan, *, progress: bool = False) -> None:
+def apply_plan(plan: Plan, *, progress: Progress | None = None) -> bool:
+    """Write ``plan``; False, touching nothing, when it changes no row (so cached pages
+    stay valid after a re-import that found nothing new)."""
+    if not plan.changes_anything():
+        return False
     with transaction.atomic():
         content_changed()
         authors = ensure_authors(plan)
         tags = ensure_tags(plan)
         writer = CommentWriter()
-        bar = tqdm(
-            total=len(plan.posts), desc="importing", unit="post", file=sys.stderr,
-            disable=not progress, leave=False,
-        )  # fmt: skip
+        counter = (
+            progress.counter(total=len(plan.posts), desc="importing", unit="post")
+            if progress
+            else None
+        )
         for start in range(0, len(plan.posts), BATCH):
             chunk = plan.posts[start : start + BATCH]
             write_posts(chunk, authors, tags)
             for post_plan in chunk:
                 writer.add(post_plan)
             writer.flush(force=False)
-            bar.update(len(chunk))
+            if counter:
+                counter.update(len(chunk))
         writer.flush(force=True)
         writer.graft()
-        bar.close()
         content_changed()  # again, now that the posts are written: see posts.caching
+    if counter:
+        counter.close()
+    return True
 
 
 def ensure_authors(plan: Plan) -> dict[str, Author]:

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text, sanitize_html
+from posts.imports.progress import Progress
 from posts.imports.records import ParsedFile, PostFields, SourceComment, SourcePost
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -35,7 +36,7 @@ REMOVED = re.compile(r"^This (comment|post) has been removed by", re.I)
 NO_EMAIL = {"noreply@blogger.com", "anonymous@blogger.com"}
 
 
-def parse_blogger(path: Path, *, progress: bool = False) -> ParsedFile:
+def parse_blogger(path: Path, *, progress: Progress | None = None) -> ParsedFile:
     parsed = ParsedFile(path)
     posts: dict[str, SourcePost] = {}
     comments: list[tuple[SourceComment, str]] = []  # with the ref their in-reply-to names

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from posts.imports.apply import apply_plan
 from posts.imports.plan import plan_import
+from posts.imports.progress import EVERY_SECONDS, Progress
 from posts.imports.records import ImportRefused, ParsedFile
 from posts.imports.report import report_lines
 
@@ -19,10 +20,12 @@ class ImportCommand(BaseCommand):
 
     format_name = ""
 
-    def parse(self, path: Path, *, progress: bool) -> ParsedFile:
+    def parse(self, path: Path, *, progress: Progress | None) -> ParsedFile:
         raise NotImplementedError
 
-    def parse_files(self, files: list[Path], *, progress: bool, **options) -> list[ParsedFile]:
+    def parse_files(
+        self, files: list[Path], *, progress: Progress | None, **options
+    ) -> list[ParsedFile]:
         return [self.parse(path, progress=progress) for path in files]
 
     def add_files_argument(self, parser):
@@ -41,13 +44,23 @@ class ImportCommand(BaseCommand):
             help="leave out bad items (each is listed) instead of refusing the whole import",
         )
         parser.add_argument(
+            "--progress-every",
+            type=float,
+            default=EVERY_SECONDS,
+            metavar="SECONDS",
+            help="when the output is not a terminal, print a progress line this often "
+            "(default: %(default)s)",
+        )
+        parser.add_argument(
             "--default-author",
             default="Prof G",
             help="author of posts whose file names none (default: %(default)s)",
         )
 
-    def handle(self, *args, files, dry_run, skip_bad, default_author, verbosity, **options):
-        progress = self.stdout.isatty()
+    def handle(
+        self, *args, files, dry_run, skip_bad, default_author, progress_every, verbosity, **options
+    ):
+        progress = Progress(self.stderr, every=progress_every) if verbosity else None
         try:
             parsed = self.parse_files(files, progress=progress, **options)
             plan = plan_import(parsed, skip_bad=skip_bad, default_author=default_author)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text
+from posts.imports.progress import Progress
 from posts.imports.records import ParsedFile, SourceComment, SourcePost
 from posts.models import OriginalURL, Post
 
@@ -24,7 +25,7 @@ NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 
-def parse_disqus(path: Path, *, progress: bool = False) -> ParsedFile:
+def parse_disqus(path: Path, *, progress: Progress | None = None) -> ParsedFile:
     parsed = ParsedFile(path)
     threads: dict[str, dict] = {}
     comments: dict[str, list[SourceComment]] = {}

@@ -34,6 +34,8 @@ from posts.models import Author, Post
 CHUNK = 200  # posts read, with their comments, per round of queries
 COMMENT_APPROVED = {"approved": "1", "pending": "0", "spam": "spam", "removed": "trash"}
 PLACEHOLDER_TEXT = "This comment is missing from the archived page."
+# A site-relative address in an attribute ("/2014/…", not "//host/…").
+RELATIVE_LINK = re.compile(r"""(\b(?:href|src)\s*=\s*["'])/(?!/)""", re.I)
 # Characters XML 1.0 cannot carry at all.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
@@ -131,6 +133,11 @@ def export_wxr(out, *, site_url: str, title: str, description: str = "") -> dict
     return counts
 
 
+def absolute_links(html: str, site_url: str) -> str:
+    """Site-relative links made absolute, as WordPress stores them."""
+    return RELATIVE_LINK.sub(lambda m: f"{m[1]}{site_url}/", html)
+
+
 def item(post: Post, site_url: str) -> str:
     now = timezone.now()
     if post.status == Post.Status.DRAFT:
@@ -154,6 +161,9 @@ def item(post: Post, site_url: str) -> str:
         ("_msblog_author_bio", post.author.bio),
         *(("_msblog_original_url", u.url) for u in post.original_urls.all()),
     ]
+    body = absolute_links(post.body, site_url)
+    if body != post.body:
+        metas.append(("_msblog_body", post.body))  # the links as stored, for import_wxr
     lines = [
         element("title", post.title),
         element("link", escape(site_url + post.get_absolute_url()), raw=True),
@@ -161,7 +171,7 @@ def item(post: Post, site_url: str) -> str:
         element("dc:creator", post.author.slug),
         f'<guid isPermaLink="false">{escape(site_url)}/?p={post.pk}</guid>',
         "<description></description>",
-        element("content:encoded", HTML_BLOCK_OPEN + post.body + HTML_BLOCK_CLOSE),
+        element("content:encoded", HTML_BLOCK_OPEN + body + HTML_BLOCK_CLOSE),
         element("excerpt:encoded", text_to_html(post.lede)),
         element("wp:post_id", post.pk, raw=True),
         *wp_dates("post_date", post.published_at),

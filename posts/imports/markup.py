@@ -17,8 +17,9 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import nh3
 from django.utils.html import escape
+
+from posts.html import clean_post_html
 
 BLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
@@ -116,8 +117,8 @@ def expand_shortcodes(text: str) -> str:
 
 
 def sanitize_html(html: str) -> str:
-    """The allow-list the post page applies (nh3's defaults), applied before storing."""
-    return nh3.clean(html)
+    """The allow-list the post page applies (posts.html), applied before storing."""
+    return clean_post_html(html)
 
 
 def wordpress_content_to_html(content: str) -> str:

@@ -68,6 +68,13 @@ class PostPlan:
     related: list | None = None  # entries to set; None: leave as they are
     comments: list[CommentPlan] = field(default_factory=list)
 
+    def changes_anything(self) -> bool:
+        return (
+            self.action in ("create", "update")
+            or bool(self.new_urls)
+            or any(c.action != "unchanged" for c in self.comments)
+        )
+
 
 @dataclass
 class Plan:
@@ -79,6 +86,14 @@ class Plan:
     new_authors: dict[str, str] = field(default_factory=dict)  # name -> bio
     author_bios: dict[str, str] = field(default_factory=dict)  # existing name -> bio to fill
     new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> (name, slug)
+
+    def changes_anything(self) -> bool:
+        return bool(
+            self.new_authors
+            or self.author_bios
+            or self.new_tags
+            or any(p.changes_anything() for p in self.posts)
+        )
 
 
 def chunked(values, size=CHUNK):

@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text, sanitize_html, wordpress_content_to_html
+from posts.imports.progress import Progress
 from posts.imports.records import (
     ParsedFile,
     PostFields,
@@ -70,7 +71,7 @@ def short_tag(tag: str) -> str:
     }.get(ns, "") + local
 
 
-def parse_wxr(path: Path, *, progress: bool = False) -> ParsedFile:
+def parse_wxr(path: Path, *, progress: Progress | None = None) -> ParsedFile:
     parsed = ParsedFile(path)
     channel: dict[str, str] = {}
     logins: dict[str, str] = {}
@@ -164,7 +165,9 @@ def read_item(parsed: ParsedFile, item, *, base: str, logins: dict[str, str]) ->
         author_name=logins.get(values.get("dc:creator", "").strip())
         or values.get("dc:creator", "").strip(),
         lede=html_to_text(values.get("excerpt:encoded", "")),
-        body=wordpress_content_to_html(values.get("content:encoded", "")),
+        body=sanitize_html(first[f"{META}body"])
+        if f"{META}body" in first
+        else wordpress_content_to_html(values.get("content:encoded", "")),
         status=status,
         published_at=published_at,
         updated_at=wp_date(values.get("wp:post_modified_gmt"), values.get("wp:post_modified")),

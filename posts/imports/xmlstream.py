@@ -7,41 +7,38 @@ internal entities inside attribute values). Callers ``release`` each element onc
 which drops it and every sibling before it, so the tree never holds more than one item.
 """
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
-from tqdm import tqdm
 
+from posts.imports.progress import Progress
 from posts.imports.records import refuse
 
 PROLOG_BYTES = 65536
 
 
 @contextmanager
-def opened(path: Path, *, progress: bool):
-    """The file, read through a byte-count progress bar when ``progress``."""
+def opened(path: Path, *, progress: Progress | None):
+    """The file, read through a byte counter when ``progress`` is given."""
     try:
-        raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the bar
+        raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the counter
     except OSError as exc:
         raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
     with raw:
         if b"<!DOCTYPE" in raw.read(PROLOG_BYTES):
             raise refuse(path, 0, "declares a DTD; export files never do, so it is refused")
         raw.seek(0)
-        if not progress:
+        if progress is None:
             yield raw
             return
-        size = path.stat().st_size
-        with tqdm.wrapattr(
-            raw, "read", total=size, desc=f"reading {path.name}", file=sys.stderr, leave=False
-        ) as wrapped:
-            yield wrapped
+        reader = progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
+        yield reader
+        reader.close()
 
 
-def elements(path: Path, tags: tuple[str, ...], *, progress: bool = False) -> Iterator:
+def elements(path: Path, tags: tuple[str, ...], *, progress: Progress | None = None) -> Iterator:
     """Yield every element whose tag is in ``tags`` (``{*}name`` matches any namespace)
     when it closes. Malformed XML stops the import with its file and line."""
     with opened(path, progress=progress) as source:
