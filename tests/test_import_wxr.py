@@ -229,3 +229,95 @@ def test_wpautop_and_comment_text_rules():
     assert html_to_text('<a href="https://x.org/">https://x.org/</a>') == "https://x.org/"
     assert html_to_text("<ul><li>one</li><li>two</li></ul>") == "one\n\ntwo"
     assert html_to_text('<img src="a.png" alt="chart">') == "[chart]"
+
+
+HTTPS = DATA / "wxr-https.xml"
+
+
+def test_https_namespace_files_are_read():
+    """WordPress.com exports (https://wordpress.org/export/1.2/) import like any other."""
+    run(HTTPS)
+    post = Post.objects.get(import_ref="https://ms-selfie.blog/?p=4101")
+    assert post.title == "<!DOCTYPE html> for neurologists: reading a trial report"
+    assert Post.objects.get(slug="vitamin-d-again").lede == "Every winter, the same question."
+
+
+def test_a_doctype_in_text_is_not_a_dtd(client):
+    """ "<!DOCTYPE" in a title or body is text; only a real document type is refused."""
+    run(HTTPS)
+    page = client.get("/2024/01/15/reading-a-trial-report/").content.decode()
+    assert "&lt;!DOCTYPE html&gt; for neurologists" in page
+
+
+def test_billion_laughs_and_external_entities_are_refused(tmp_path):
+    """Entities defined in a DTD are never expanded or fetched; the file is refused."""
+    lol = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    bomb = tmp_path / "laughs.xml"
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{lol}]>'
+        "<rss><channel><title>&l9;</title></channel></rss>"
+    )
+    with pytest.raises(CommandError, match=r"laughs\.xml:1: declares a DTD"):
+        run(bomb)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-WORDS")
+    xxe = tmp_path / "xxe.xml"
+    xxe.write_text(
+        (DATA / "wxr-1.1.xml")
+        .read_text()
+        .replace("<rss", f'<!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>\n<rss', 1)
+        .replace("<title>", "<title>&x;", 1)
+    )
+    with pytest.raises(CommandError, match="declares a DTD") as caught:
+        run(xxe)
+    assert "SECRET-WORDS" not in str(caught.value)
+    assert not Post.objects.exists()
+
+
+def test_replies_to_pingbacks_and_trackbacks_are_kept():
+    """A reply to a left-out pingback or trackback takes its place, and the report says so."""
+    report = run(HTTPS)
+    post = Post.objects.get(slug="reading-a-trial-report")
+    assert thread(post) == [
+        (0, "approved", "Thank you for linking her"),
+        (1, "approved", "Agreed, both posts togeth"),
+        (0, "approved", "Is that register open to "),
+    ]
+    assert "Not imported, by design: 1 pingback, 1 trackback" in report
+    assert "comment 9002 replied to pingback 9001, which is not imported: now top-level" in report
+    assert "comment 9005 replied to trackback 9004, which is not imported: now top-level" in report
+
+
+def test_a_post_without_a_status_is_refused_saying_so():
+    """What is missing is named with file and line; --skip-bad imports the rest."""
+    path = DATA / "wxr-incomplete.xml"
+    with pytest.raises(CommandError) as caught:
+        run(path)
+    assert "wxr-incomplete.xml:12: post 11 'Clinic hours': no wp:status" in str(caught.value)
+    assert not Post.objects.exists()
+    run(path, "--skip-bad")
+    assert not Post.objects.filter(title="Clinic hours").exists()
+
+
+def test_missing_dates_and_comment_status_are_read_as_wordpress_would():
+    """No date: the file's own date; a comment with no status is held, not published."""
+    run(DATA / "wxr-incomplete.xml", "--skip-bad")
+    post = Post.objects.get(title="Undated note")
+    assert post.status == "published" and post.get_absolute_url() == "/2019/03/05/undated-note/"
+    comment = post.comments.get()
+    assert (comment.status, comment.created_at) == ("pending", post.published_at)
+    before = snapshot()
+    run(DATA / "wxr-incomplete.xml", "--skip-bad")
+    assert snapshot() == before
+
+
+def test_an_unknown_wxr_version_is_refused(tmp_path):
+    """wp:wxr_version must be a version number, as WordPress's importer requires."""
+    odd = tmp_path / "odd.xml"
+    odd.write_text(
+        (DATA / "wxr-1.1.xml").read_text().replace(">1.1</wp:wxr_version>", ">abc</wp:wxr_version>")
+    )
+    with pytest.raises(
+        CommandError, match=r"odd\.xml:\d+: wp:wxr_version 'abc' is not a WXR version"
+    ):
+        run(odd)

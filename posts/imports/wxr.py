@@ -16,7 +16,9 @@ Choices:
 """
 
 import datetime
+import email.utils
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -34,7 +36,9 @@ from posts.imports.records import (
     SourceRelated,
 )
 
-WP_PREFIX = "http://wordpress.org/export/"
+# WordPress.com and newer exports write https://; WordPress's importer reads both.
+WP_PREFIXES = ("http://wordpress.org/export/", "https://wordpress.org/export/")
+WXR_VERSION = re.compile(r"\d+\.\d+")
 POST_STATUS = {
     "publish": "published",
     "future": "published",
@@ -56,14 +60,22 @@ COMMENT_STATUS = {
 COMMENT_TYPES = {"", "comment"}
 DEFAULT_CATEGORY = "uncategorized"
 NO_DATE = "0000-00-00 00:00:00"
-TAGS = ("item", "{*}author", "{*}base_site_url", "{*}base_blog_url", "{*}wxr_version", "link")
+TAGS = (
+    "item",
+    "{*}author",
+    "{*}base_site_url",
+    "{*}base_blog_url",
+    "{*}wxr_version",
+    "link",
+    "pubDate",
+)
 META = "_msblog_"
 
 
 def short_tag(tag: str) -> str:
     """``{http://wordpress.org/export/1.2/}post_id`` -> ``wp:post_id`` and so on."""
     ns, local = xmlstream.namespace(tag), xmlstream.local_name(tag)
-    if ns.startswith(WP_PREFIX):
+    if ns.startswith(WP_PREFIXES):
         return f"{'excerpt' if ns.rstrip('/').endswith('excerpt') else 'wp'}:{local}"
     return {
         "http://purl.org/rss/1.0/modules/content/": "content:",
@@ -81,12 +93,10 @@ def parse_wxr(path: Path, *, progress: Progress | None = None) -> ParsedFile:
         if parent is None or xmlstream.local_name(parent.tag) != "channel":
             continue  # a <link> inside an item: read with the item
         if name == "item":
+            check_version(path, channel.get("wp:wxr_version", ""), element.sourceline)
             base = channel.get("wp:base_blog_url") or channel.get("link", "")
-            if not channel.get("wp:wxr_version"):
-                raise xmlstream.refuse(
-                    path, element.sourceline, "not a WXR file: no wp:wxr_version"
-                )
-            read_item(parsed, element, base=base.rstrip("/"), logins=logins)
+            file_date = rss_date(channel.get("pubDate"))
+            read_item(parsed, element, base=base.rstrip("/"), logins=logins, file_date=file_date)
         elif name == "wp:author":
             fields = {short_tag(c.tag): xmlstream.text(c).strip() for c in element}
             login = fields.get("wp:author_login", "")
@@ -94,9 +104,25 @@ def parse_wxr(path: Path, *, progress: Progress | None = None) -> ParsedFile:
         else:
             channel[name] = xmlstream.text(element).strip()
         xmlstream.release(element)
-    if not channel.get("wp:wxr_version"):
-        raise xmlstream.refuse(path, 0, "not a WordPress export: no wp:wxr_version")
+    check_version(path, channel.get("wp:wxr_version", ""), 0)
     return parsed
+
+
+def check_version(path: Path, version: str, line: int) -> None:
+    """What WordPress's importer asks of a file: a wp:wxr_version that is a number."""
+    if not version:
+        raise xmlstream.refuse(path, line, "not a WordPress export: no wp:wxr_version")
+    if not WXR_VERSION.fullmatch(version):
+        raise xmlstream.refuse(path, line, f"wp:wxr_version {version!r} is not a WXR version")
+
+
+def rss_date(value: str | None) -> datetime.datetime | None:
+    """An RSS date ("Tue, 05 Mar 2019 18:00:00 +0000"), or None."""
+    try:
+        moment = email.utils.parsedate_to_datetime((value or "").strip())
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else None
 
 
 def children(element) -> tuple[dict[str, str], list]:
@@ -119,7 +145,14 @@ def meta(element) -> tuple[str, str]:
     return values.get("wp:meta_key", "").strip(), values.get("wp:meta_value", "")
 
 
-def read_item(parsed: ParsedFile, item, *, base: str, logins: dict[str, str]) -> None:
+def read_item(
+    parsed: ParsedFile,
+    item,
+    *,
+    base: str,
+    logins: dict[str, str],
+    file_date: datetime.datetime | None,
+) -> None:
     values, repeated = children(item)
     line = item.sourceline
     kind = values.get("wp:post_type", "post").strip()
@@ -132,13 +165,22 @@ def read_item(parsed: ParsedFile, item, *, base: str, logins: dict[str, str]) ->
     if not post_id.isdigit():
         parsed.problem(line, f"post {title[:60]!r} has no numeric wp:post_id")
         return
-    status = POST_STATUS.get(values.get("wp:status", "").strip())
-    published_at = wp_date(values.get("wp:post_date_gmt"), values.get("wp:post_date"))
-    if status is None:
-        parsed.problem(line, f"{label}: unknown status {values.get('wp:status')!r}")
+    wp_status = values.get("wp:status", "").strip()
+    status = POST_STATUS.get(wp_status)
+    if not wp_status:
+        parsed.problem(line, f"{label}: no wp:status (publish, draft, private…)")
         return
+    if status is None:
+        parsed.problem(line, f"{label}: unknown status {wp_status!r}")
+        return
+    # No date: the item's RSS date, else the file's own (it was made after the post).
+    published_at = (
+        wp_date(values.get("wp:post_date_gmt"), values.get("wp:post_date"))
+        or rss_date(values.get("pubDate"))
+        or file_date
+    )
     if published_at is None:
-        parsed.problem(line, f"{label}: no valid wp:post_date")
+        parsed.problem(line, f"{label}: no valid wp:post_date, and the file has no date")
         return
     metas: dict[str, list[str]] = {}
     tags: list[tuple[str, str]] = []
@@ -186,12 +228,20 @@ def read_item(parsed: ParsedFile, item, *, base: str, logins: dict[str, str]) ->
         path=parsed.path,
         fields=fields,
     )
-    read_comments(parsed, post, comment_elements, short_link=short_link)
+    read_comments(parsed, post, comment_elements, short_link=short_link, post_date=published_at)
     parsed.posts.append(post)
 
 
-def read_comments(parsed: ParsedFile, post: SourcePost, elements, *, short_link: str) -> None:
+def read_comments(
+    parsed: ParsedFile,
+    post: SourcePost,
+    elements,
+    *,
+    short_link: str,
+    post_date: datetime.datetime,
+) -> None:
     refs: dict[str, str] = {}
+    left_out: dict[str, tuple[str, str]] = {}  # pingbacks and trackbacks: id -> (kind, parent)
     pending: list[tuple[SourceComment, str]] = []
     for element in elements:
         values, repeated = children(element)
@@ -200,19 +250,21 @@ def read_comments(parsed: ParsedFile, post: SourcePost, elements, *, short_link:
         kind = values.get("wp:comment_type", "").strip()
         if kind not in COMMENT_TYPES:
             parsed.leave_out(kind)
+            left_out[comment_id] = (kind, values.get("wp:comment_parent", "0").strip())
             continue
         label = f"comment {comment_id or '?'} on post {post.label}"
-        status = COMMENT_STATUS.get(values.get("wp:comment_approved", "").strip())
-        created_at = wp_date(values.get("wp:comment_date_gmt"), values.get("wp:comment_date"))
+        # WordPress stores a comment without wp:comment_approved as not approved.
+        approved = values.get("wp:comment_approved", "0").strip() or "0"
+        status = COMMENT_STATUS.get(approved)
         if not comment_id.isdigit():
             parsed.problem(line, f"{label}: no numeric wp:comment_id")
             continue
         if status is None:
-            parsed.problem(line, f"{label}: unknown status {values.get('wp:comment_approved')!r}")
+            parsed.problem(line, f"{label}: unknown status {approved!r}")
             continue
-        if created_at is None:
-            parsed.problem(line, f"{label}: no valid wp:comment_date")
-            continue
+        created_at = (
+            wp_date(values.get("wp:comment_date_gmt"), values.get("wp:comment_date")) or post_date
+        )
         metas = dict(meta(child) for name, child in repeated if name == "wp:commentmeta")
         ref = metas.get(f"{META}import_ref") or f"{short_link}#comment-{comment_id}"
         refs[comment_id] = ref
@@ -234,10 +286,29 @@ def read_comments(parsed: ParsedFile, post: SourcePost, elements, *, short_link:
         )
         pending.append((comment, values.get("wp:comment_parent", "0").strip()))
     for comment, parent_id in pending:
+        parent_id = kept_parent(parsed, comment, parent_id, left_out)
         if parent_id not in ("", "0"):
             # A parent missing from the file may have come in with an earlier export.
             comment.parent_ref = refs.get(parent_id, f"{short_link}#comment-{parent_id}")
         post.comments.append(comment)
+
+
+def kept_parent(parsed: ParsedFile, comment, parent_id: str, left_out: dict) -> str:
+    """A reply to a pingback or trackback, which are left out, hangs where that notice
+    hung (top level, as a rule); the report says so."""
+    if parent_id not in left_out:
+        return parent_id
+    kind, notice = parent_id, parent_id
+    seen = set()
+    while parent_id in left_out and parent_id not in seen:
+        seen.add(parent_id)
+        kind = left_out[parent_id][0]
+        parent_id = left_out[parent_id][1]
+    where = "now top-level" if parent_id in ("", "0") else f"now a reply to comment {parent_id}"
+    parsed.notes.append(
+        f"{comment.label} replied to {kind} {notice}, which is not imported: {where}"
+    )
+    return parent_id
 
 
 def wp_date(gmt: str | None, local: str | None) -> datetime.datetime | None:

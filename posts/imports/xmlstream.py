@@ -3,10 +3,13 @@
 lxml's iterparse with no network, no external or internal entity expansion and libxml2's
 default size limits (huge_tree off). Export formats never need a DTD, so a file that
 declares one is refused before its entities can be used (lxml would still expand
-internal entities inside attribute values). Callers ``release`` each element once read,
-which drops it and every sibling before it, so the tree never holds more than one item.
+internal entities inside attribute values): the parser itself reads the prolog first,
+up to the root element, so "<!DOCTYPE" inside a title or a CDATA section is only text.
+Callers ``release`` each element once read, which drops it and every sibling before it,
+so the tree never holds more than one item.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +19,44 @@ from lxml import etree
 from posts.imports.progress import Progress
 from posts.imports.records import refuse
 
-PROLOG_BYTES = 65536
+CHUNK_BYTES = 65536
+DTD_REFUSED = "declares a DTD; export files never do"
+PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "remove_pis": True,
+}
+
+
+def malformed(path: Path, exc: etree.XMLSyntaxError):
+    line = exc.lineno or (exc.position[0] if exc.position else 0)
+    return refuse(path, line, f"malformed XML: {exc.msg}")
+
+
+def check_prolog(path: Path, raw) -> None:
+    """Refuse a document type declaration, as the parser sees it, before anything else
+    is read: only the prolog is parsed, up to the root element's start."""
+    parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
+    prolog = b""
+    try:
+        while chunk := raw.read(CHUNK_BYTES):
+            prolog += chunk
+            parser.feed(chunk)
+            for _, element in parser.read_events():
+                docinfo = element.getroottree().docinfo
+                if docinfo.doctype or docinfo.internalDTD is not None:
+                    line = prolog[: prolog.find(b"<!DOCTYPE")].count(b"\n") + 1
+                    raise refuse(path, line, DTD_REFUSED)
+                return
+    except etree.XMLSyntaxError as exc:
+        # An entity bomb can fail the parse before the root element is reached.
+        head = re.split(rb"<[A-Za-z_]", prolog, maxsplit=1)[0]
+        at = re.sub(rb"<!--.*?-->", lambda m: b" " * len(m[0]), head, flags=re.S).find(b"<!DOCTYPE")
+        if at >= 0:
+            raise refuse(path, head[:at].count(b"\n") + 1, DTD_REFUSED) from None
+        raise malformed(path, exc) from None
 
 
 @contextmanager
@@ -27,8 +67,7 @@ def opened(path: Path, *, progress: Progress | None):
     except OSError as exc:
         raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
     with raw:
-        if b"<!DOCTYPE" in raw.read(PROLOG_BYTES):
-            raise refuse(path, 0, "declares a DTD; export files never do, so it is refused")
+        check_prolog(path, raw)
         raw.seek(0)
         if progress is None:
             yield raw
@@ -42,27 +81,11 @@ def elements(path: Path, tags: tuple[str, ...], *, progress: Progress | None = N
     """Yield every element whose tag is in ``tags`` (``{*}name`` matches any namespace)
     when it closes. Malformed XML stops the import with its file and line."""
     with opened(path, progress=progress) as source:
-        events = etree.iterparse(
-            source,
-            events=("end",),
-            tag=tags,
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-            load_dtd=False,
-            remove_pis=True,
-        )
-        checked = False
+        events = etree.iterparse(source, events=("end",), tag=tags, **PARSER_OPTIONS)
         try:
-            for _, element in events:
-                if not checked:
-                    if element.getroottree().docinfo.internalDTD is not None:
-                        raise refuse(path, 1, "declares a DTD; export files never do")
-                    checked = True
-                yield element
+            yield from (element for _, element in events)
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno or (exc.position[0] if exc.position else 0)
-            raise refuse(path, line, f"malformed XML: {exc.msg}") from None
+            raise malformed(path, exc) from None
 
 
 def release(element) -> None:
