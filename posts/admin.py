@@ -6,7 +6,7 @@ from taggit.models import Tag
 
 from posts.caching import content_changed
 from posts.html import clean_post_html
-from posts.models import Author, OriginalURL, Post, RelatedEntry
+from posts.models import Author, Category, OriginalURL, Post, RelatedEntry
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -46,8 +46,16 @@ class RetiresCachedPages:
 
 @admin.register(Post)
 class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
-    list_display = ("title", "author", "status", "published_at", "comments_open")
-    list_filter = ("status", "comments_open", "author", "tags", "published_at")
+    list_display = ("title", "kind", "author", "status", "published_at", "comments_open")
+    list_filter = (
+        "kind",
+        "status",
+        "comments_open",
+        "author",
+        "categories",
+        "tags",
+        "published_at",
+    )
     search_fields = ("title", "lede", "body")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_at"
@@ -56,10 +64,26 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["title", "slug", "author", "lede", "body", "coi", "postscript", "tags"]},
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "author",
+                    "lede",
+                    "body",
+                    "coi",
+                    "postscript",
+                    "categories",
+                    "tags",
+                ]
+            },
         ),
-        ("Publishing", {"fields": ["status", "published_at", "comments_open"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "password", "published_at", "comments_open", "kind", "parent"]},
+        ),
     ]
+    filter_horizontal = ("categories",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
@@ -69,6 +93,14 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
         # Stored as shown (see posts.html), so an export read back in is the same row.
         obj.body, obj.postscript = clean_post_html(obj.body), clean_post_html(obj.postscript)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Category)
+class CategoryAdmin(RetiresCachedPages, admin.ModelAdmin):
+    list_display = ("name", "slug", "parent")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
 
 
 @admin.register(Author)

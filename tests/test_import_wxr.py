@@ -42,7 +42,8 @@ def test_posts_tags_and_redirects():
     assert post.get_absolute_url() == "/2014/02/08/alemtuzumab-mexico/"
     assert post.author.name == "Prof G" and post.status == "published"
     assert post.lede == "Will MSers resident in the US travel south to Mexico? #MSBlog"
-    assert sorted(post.tags.names()) == ["ClinicSpeak", "MSBlog"]  # not "Uncategorized"
+    assert sorted(post.tags.names()) == ["MSBlog"]
+    assert [c.name for c in post.categories.all()] == ["ClinicSpeak"]  # not "Uncategorized"
     assert set(post.original_urls.values_list("url", flat=True)) == {
         f"{SITE}/2014/02/alemtuzumab-mexico/",
         f"{SITE}/?p=101",
@@ -92,7 +93,7 @@ def test_pingbacks_and_trackbacks_are_left_out_and_counted():
     """Pingbacks and trackbacks are not comments; the report says how many were left out."""
     report = run(BASIC)
     assert not Comment.objects.filter(body__contains="Prof G writes").exists()
-    assert "Not imported, by design: 1 attachment, 1 page, 1 pingback, 1 trackback" in report
+    assert "Not imported, by design: 1 attachment, 1 pingback, 1 trackback" in report
 
 
 def test_comment_html_becomes_plain_text_without_losing_words():
@@ -147,7 +148,7 @@ def test_reimport_changes_nothing():
     before = snapshot()
     report = run(BASIC)
     assert snapshot() == before
-    assert "Posts: 0 created, 0 updated, 3 unchanged" in report
+    assert "Posts: 0 created, 0 updated, 4 unchanged" in report
 
 
 def test_newer_export_adds_only_what_is_new():
@@ -156,7 +157,7 @@ def test_newer_export_adds_only_what_is_new():
     spam = Comment.objects.get(status="spam")
     Comment.objects.filter(pk=spam.pk).update(status="removed")  # moderated since
     report = run(DATA / "wxr-newer.xml")
-    assert "Posts: 1 created, 0 updated, 3 unchanged" in report
+    assert "Posts: 1 created, 0 updated, 4 unchanged" in report
     assert "Comments: 2 created (2 approved), 1 updated, 7 unchanged" in report
     late = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-511")
     assert (late.level, late.parent.import_ref) == (4, f"{SITE}/?p=101#comment-504")
@@ -171,10 +172,11 @@ def test_dry_run_reports_and_writes_nothing():
     report = run(BASIC, "--dry-run")
     assert snapshot() == serializers.serialize("json", [])
     assert "Dry run: nothing was written." in report
-    assert "Posts: 3 would be created" in report
+    assert "Posts: 4 would be created" in report
     assert "Comments: 8 would be created (1 pending, 5 approved, 1 spam, 1 removed)" in report
-    assert "Tags: 3 would be created (ClinicSpeak, MSBlog, SecretDraftTag)" in report
-    assert "Redirects: 5 would be created" in report
+    assert "Tags: 2 would be created (MSBlog, SecretDraftTag)" in report
+    assert "Categories: 1 would be created (ClinicSpeak)" in report
+    assert "Redirects: 8 would be created" in report
 
 
 def test_malformed_file_is_refused_with_its_line():

@@ -32,6 +32,7 @@ from posts.imports.capture import (
     decode_capture,
     parse_capture,
 )
+from posts.imports.markup import sanitize_html
 from posts.imports.records import (
     ParsedFile,
     PostFields,
@@ -178,9 +179,11 @@ def page_records(path: Path, source: Source, page: CapturedPage) -> ParsedFile:
         author_name=page.author_name or page.byline,
         author_bio=page.author_bio,
         lede=page.lede,
-        body=blocks_to_html(page.body),
+        # Stored in the form the post HTML cleaner gives (see posts.html), as by every
+        # importer, so an export read back in is the same row.
+        body=sanitize_html(blocks_to_html(page.body)),
         coi=page.coi,
-        postscript=blocks_to_html(page.postscript),
+        postscript=sanitize_html(blocks_to_html(page.postscript)),
         status="published",
         published_at=source.published_at,
         updated_at=source.published_at,

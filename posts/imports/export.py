@@ -3,17 +3,26 @@
 Written as a stream, a chunk of posts at a time, in the layout WordPress's own export
 uses (CDATA sections, "Y-m-d H:i:s" dates, local and GMT). Mapping:
 
-* status: published -> ``publish`` (``future`` when its date is still to come), draft ->
-  ``draft``; comments: approved ``1``, pending ``0``, spam ``spam``, removed ``trash``.
-* tags -> ``post_tag`` terms; the lede -> the excerpt; the body is wrapped in a Custom
-  HTML block (``<!-- wp:html -->``), which WordPress shows exactly as stored, without
-  adding paragraphs, and which import_wxr unwraps unchanged.
+* status: published -> ``publish`` (``future`` when its date is still to come), private
+  -> ``private``, draft -> ``draft``; pages are ``page`` items under their parent; a
+  password is ``wp:post_password``. Comments: approved ``1``, pending ``0``, spam
+  ``spam``, removed ``trash``, the last two with ``_wp_trash_meta_status`` (the status
+  before, which WordPress restores them to); a staff comment's ``wp:comment_user_id`` is
+  its writer's id among the file's authors.
+* tags -> ``post_tag`` terms, categories -> ``category`` terms with their parents; the
+  lede -> the excerpt; the body is wrapped in a Custom HTML block (``<!-- wp:html -->``),
+  which WordPress shows exactly as stored, and which import_wxr unwraps unchanged.
+  Addresses are absolute, from the site's address (SITE_URL by default), as WordPress
+  writes them; a body whose site-relative links were made absolute also travels as
+  stored.
 * What WordPress has no field for goes in ``wp:postmeta`` / ``wp:commentmeta`` with
   ``_msblog_`` keys (underscore-prefixed meta is hidden in WordPress's editor, and kept
   by its export): ``coi``, ``postscript``, ``related`` (JSON), ``original_url`` (one per
-  address), ``author_bio``, ``import_ref``; on comments ``import_ref``, ``placeholder``
-  (a stand-in for a comment missing from a captured page) and ``username`` (the staff
-  account that wrote it).
+  address), ``author_bio``, ``import_ref``, ``body``, and times with their fraction of
+  a second (``published_at``, ``updated_at``); on comments ``import_ref``,
+  ``placeholder`` (a stand-in for a comment missing from a captured page), ``username``
+  (the staff account that wrote it), ``created_at``, ``edited_at``,
+  ``moderation_reason``, ``notify_replies`` and ``parent_notified``.
 """
 
 import datetime
@@ -21,15 +30,17 @@ import json
 import re
 from email.utils import format_datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.html import escape
 from taggit.models import Tag, TaggedItem
 
 from comments.models import Comment
+from comments.services import status_before_binning
 from posts.imports.markup import HTML_BLOCK_CLOSE, HTML_BLOCK_OPEN, text_to_html
-from posts.models import Author, Post
+from posts.models import Author, Category, Post
 
 CHUNK = 200  # posts read, with their comments, per round of queries
 COMMENT_APPROVED = {"approved": "1", "pending": "0", "spam": "spam", "removed": "trash"}
@@ -75,7 +86,7 @@ def meta_lines(tag: str, items) -> list[str]:
 
 
 def export_wxr(out, *, site_url: str, title: str, description: str = "") -> dict[str, int]:
-    """Write every post (drafts too) with its tags and every comment; return counts."""
+    """Write every post and page (drafts too), tag, category and comment; return counts."""
     site_url = site_url.rstrip("/")
     counts = {"posts": 0, "comments": 0}
     out.write(HEADER)
@@ -90,33 +101,19 @@ def export_wxr(out, *, site_url: str, title: str, description: str = "") -> dict
         element("wp:base_blog_url", escape(site_url), raw=True),
     ]
     out.write("".join(f"\t{line}\n" for line in channel))
-    for author in Author.objects.filter(posts__isnull=False).distinct().select_related("user"):
-        fields = [
-            element("wp:author_id", author.pk, raw=True),
-            element("wp:author_login", author.slug),
-            element("wp:author_email", author.user.email if author.user else ""),
-            element("wp:author_display_name", author.name),
-            element("wp:author_first_name", ""),
-            element("wp:author_last_name", ""),
-        ]
-        out.write(f"\t<wp:author>{''.join(fields)}</wp:author>\n")
-    tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Post))
-    for tag in Tag.objects.filter(pk__in=tagged.values("tag")).order_by("name"):
-        fields = [
-            element("wp:term_id", tag.pk, raw=True),
-            element("wp:tag_slug", tag.slug),
-            element("wp:tag_name", tag.name),
-        ]
-        out.write(f"\t<wp:tag>{''.join(fields)}</wp:tag>\n")
+    authors = FileAuthors()
+    out.write(authors.lines())
+    out.write(term_lines())
     out.write(f"\t{element('generator', 'msblog', raw=True)}\n")
     pks = list(Post.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), CHUNK):
         posts = (
             Post.objects.filter(pk__in=pks[start : start + CHUNK])
             .order_by("pk")
-            .select_related("author")
+            .select_related("author", "parent__parent__parent")
             .prefetch_related(
                 "tags",
+                "categories",
                 "original_urls",
                 "related_entries",
                 Prefetch(
@@ -126,11 +123,90 @@ def export_wxr(out, *, site_url: str, title: str, description: str = "") -> dict
             )
         )
         for post in posts:
-            out.write(item(post, site_url))
+            out.write(item(post, site_url, authors))
             counts["posts"] += 1
             counts["comments"] += len(post.comments.all())
     out.write("</channel>\n</rss>\n")
     return counts
+
+
+class FileAuthors:
+    """The file's authors: each Author with posts or a linked account that commented,
+    then one for each staff account that commented without an Author. A staff comment's
+    wp:comment_user_id is its writer's id here, so WordPress credits the right person."""
+
+    def __init__(self):
+        commenters = Comment.objects.filter(user__isnull=False).values("user")
+        self.authors = list(
+            Author.objects.filter(Q(posts__isnull=False) | Q(user__in=commenters))
+            .distinct()
+            .select_related("user")
+            .order_by("pk")
+        )
+        self.by_user = {a.user_id: a.pk for a in self.authors if a.user_id}
+        offset = max((a.pk for a in self.authors), default=0)
+        User = get_user_model()
+        self.accounts = list(
+            User.objects.filter(pk__in=commenters).exclude(pk__in=self.by_user).order_by("pk")
+        )
+        self.by_user.update((user.pk, offset + user.pk) for user in self.accounts)
+
+    def lines(self) -> str:
+        entries = [(a.pk, a.slug, a.user.email if a.user else "", a.name) for a in self.authors]
+        entries += [
+            (self.by_user[u.pk], u.get_username(), u.email, u.get_full_name() or u.get_username())
+            for u in self.accounts
+        ]
+        lines = []
+        for author_id, login, email, name in entries:
+            fields = [
+                element("wp:author_id", author_id, raw=True),
+                element("wp:author_login", login),
+                element("wp:author_email", email),
+                element("wp:author_display_name", name),
+                element("wp:author_first_name", ""),
+                element("wp:author_last_name", ""),
+            ]
+            lines.append(f"\t<wp:author>{''.join(fields)}</wp:author>\n")
+        return "".join(lines)
+
+    def user_id(self, comment: Comment) -> int:
+        return self.by_user.get(comment.user_id, 0)
+
+
+def term_lines() -> str:
+    """Every category (parents first) and every tag in use, as WordPress defines them."""
+    lines = []
+    for category in categories_parents_first():
+        fields = [
+            element("wp:term_id", category.pk, raw=True),
+            element("wp:category_nicename", category.slug),
+            element("wp:category_parent", category.parent.slug if category.parent else ""),
+            element("wp:cat_name", category.name),
+            element("wp:category_description", category.description),
+        ]
+        lines.append(f"\t<wp:category>{''.join(fields)}</wp:category>\n")
+    tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Post))
+    for tag in Tag.objects.filter(pk__in=tagged.values("tag")).order_by("name"):
+        fields = [
+            element("wp:term_id", tag.pk, raw=True),
+            element("wp:tag_slug", tag.slug),
+            element("wp:tag_name", tag.name),
+        ]
+        lines.append(f"\t<wp:tag>{''.join(fields)}</wp:tag>\n")
+    return "".join(lines)
+
+
+def categories_parents_first() -> list[Category]:
+    categories = {c.pk: c for c in Category.objects.order_by("pk")}
+    for category in categories.values():
+        category.parent = categories.get(category.parent_id)
+    ordered: list[Category] = []
+    for category in categories.values():
+        for ancestor in category.ancestors():
+            if ancestor not in ordered:
+                ordered.append(ancestor)
+    return ordered
 
 
 def absolute_links(html: str, site_url: str) -> str:
@@ -138,12 +214,20 @@ def absolute_links(html: str, site_url: str) -> str:
     return RELATIVE_LINK.sub(lambda m: f"{m[1]}{site_url}/", html)
 
 
-def item(post: Post, site_url: str) -> str:
-    now = timezone.now()
+def precise(moment: datetime.datetime | None) -> str:
+    """A time with its fraction of a second, which WordPress's dates leave out."""
+    return moment.isoformat() if moment and moment.microsecond else ""
+
+
+def wp_status(post: Post) -> str:
     if post.status == Post.Status.DRAFT:
-        status = "draft"
-    else:
-        status = "future" if post.published_at > now else "publish"
+        return "draft"
+    if post.status == Post.Status.PRIVATE:
+        return "private"
+    return "future" if post.published_at > timezone.now() else "publish"
+
+
+def item(post: Post, site_url: str, authors: FileAuthors) -> str:
     related = [
         {
             "position": e.position,
@@ -159,17 +243,21 @@ def item(post: Post, site_url: str) -> str:
         ("_msblog_postscript", post.postscript),
         ("_msblog_related", json.dumps(related, ensure_ascii=False) if related else ""),
         ("_msblog_author_bio", post.author.bio),
+        ("_msblog_published_at", precise(post.published_at)),
+        ("_msblog_updated_at", precise(post.updated_at)),
         *(("_msblog_original_url", u.url) for u in post.original_urls.all()),
     ]
     body = absolute_links(post.body, site_url)
     if body != post.body:
         metas.append(("_msblog_body", post.body))  # the links as stored, for import_wxr
+    is_page = post.kind == Post.Kind.PAGE
+    shortlink = f"{site_url}/?{'page_id' if is_page else 'p'}={post.pk}"
     lines = [
         element("title", post.title),
         element("link", escape(site_url + post.get_absolute_url()), raw=True),
         element("pubDate", format_datetime(post.published_at.astimezone(datetime.UTC)), raw=True),
         element("dc:creator", post.author.slug),
-        f'<guid isPermaLink="false">{escape(site_url)}/?p={post.pk}</guid>',
+        f'<guid isPermaLink="false">{escape(shortlink)}</guid>',
         "<description></description>",
         element("content:encoded", HTML_BLOCK_OPEN + body + HTML_BLOCK_CLOSE),
         element("excerpt:encoded", text_to_html(post.lede)),
@@ -179,27 +267,39 @@ def item(post: Post, site_url: str) -> str:
         element("wp:comment_status", "open" if post.comments_open else "closed"),
         element("wp:ping_status", "closed"),
         element("wp:post_name", post.slug),
-        element("wp:status", status),
-        element("wp:post_parent", 0, raw=True),
+        element("wp:status", wp_status(post)),
+        element("wp:post_parent", post.parent_id or 0, raw=True),
         element("wp:menu_order", 0, raw=True),
-        element("wp:post_type", "post"),
-        element("wp:post_password", ""),
+        element("wp:post_type", post.kind),
+        element("wp:post_password", post.password),
         element("wp:is_sticky", 0, raw=True),
+        *(
+            f'<category domain="category" nicename="{escape(c.slug)}">{cdata(c.name)}</category>'
+            for c in sorted(post.categories.all(), key=lambda c: c.slug)
+        ),
         *(
             f'<category domain="post_tag" nicename="{escape(t.slug)}">{cdata(t.name)}</category>'
             for t in sorted(post.tags.all(), key=lambda t: t.name)
         ),
         *meta_lines("postmeta", metas),
-        *(comment(c) for c in post.comments.all()),
+        *(comment(c, authors) for c in post.comments.all()),
     ]
     return "\t<item>\n" + "".join(f"\t\t{line}\n" for line in lines) + "\t</item>\n"
 
 
-def comment(c: Comment) -> str:
+def comment(c: Comment, authors: FileAuthors) -> str:
+    binned = c.status in (Comment.Status.SPAM, Comment.Status.REMOVED)
     metas = [
         ("_msblog_import_ref", c.import_ref),
         ("_msblog_placeholder", "1" if c.placeholder else ""),
         ("_msblog_username", c.user.get_username() if c.user else ""),
+        ("_msblog_created_at", precise(c.created_at)),
+        ("_msblog_edited_at", c.edited_at.isoformat() if c.edited_at else ""),
+        ("_msblog_moderation_reason", c.moderation_reason),
+        ("_msblog_notify_replies", "1" if c.notify_replies else ""),
+        ("_msblog_parent_notified", "1" if c.parent_notified else ""),
+        # What WordPress restores a spam or trashed comment to.
+        ("_wp_trash_meta_status", COMMENT_APPROVED[status_before_binning(c)] if binned else ""),
     ]
     fields = [
         element("wp:comment_id", c.pk, raw=True),
@@ -212,7 +312,7 @@ def comment(c: Comment) -> str:
         element("wp:comment_approved", COMMENT_APPROVED[c.status]),
         element("wp:comment_type", "comment"),
         element("wp:comment_parent", c.parent_id or 0, raw=True),
-        element("wp:comment_user_id", c.user_id or 0, raw=True),
+        element("wp:comment_user_id", authors.user_id(c), raw=True),
         *meta_lines("commentmeta", metas),
     ]
     return "<wp:comment>" + "".join(fields) + "</wp:comment>"

@@ -14,6 +14,7 @@ does not show it, script and style contents are dropped, entities are decoded.
 """
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -121,7 +122,18 @@ def sanitize_html(html: str) -> str:
     return clean_post_html(html)
 
 
-def wordpress_content_to_html(content: str) -> str:
+@dataclass(frozen=True)
+class Attachment:
+    """A media item of a WordPress export: its address, title and the post it belongs to."""
+
+    url: str
+    title: str = ""
+    parent: str = ""
+
+
+def wordpress_content_to_html(
+    content: str, *, attachments: dict[str, Attachment] | None = None, gallery=()
+) -> str:
     """A WordPress post_content, as WordPress would show it, made safe to store."""
     if content.startswith(HTML_BLOCK_OPEN) and content.endswith(HTML_BLOCK_CLOSE):
         # msblog's own export: the HTML exactly as it was stored.

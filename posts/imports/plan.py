@@ -17,12 +17,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email, validate_ipv46_address
-from django.utils.text import slugify
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from comments.models import Comment
 from posts.imports.markup import sanitize_html
-from posts.imports.records import ImportRefused, ParsedFile, Problem, SourceComment, SourcePost
+from posts.imports.records import (
+    ImportRefused,
+    ParsedFile,
+    Problem,
+    SourceCategory,
+    SourceComment,
+    SourcePost,
+)
+from posts.imports.terms import Terms
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
 CHUNK = 5000  # import references per IN (...) query, well under SQLite's variable limit
@@ -34,11 +41,15 @@ POST_FIELDS = (
     "coi",
     "postscript",
     "status",
+    "kind",
+    "password",
     "published_at",
     "comments_open",
 )
 HTML_FIELDS = ("body", "postscript")
 COMMENT_FIELDS = ("author_name", "author_email", "author_url", "body", "created_at")
+# Fields only some sources carry (msblog's own export); compared only when they do.
+COMMENT_EXTRA_FIELDS = ("edited_at", "moderation_reason", "notify_replies", "parent_notified")
 http_url = URLValidator(schemes=["http", "https"])
 
 
@@ -64,6 +75,8 @@ class PostPlan:
     changed: list[str] = field(default_factory=list)
     author_name: str = ""
     tags: list[str] | None = None  # names to set; None: leave as they are
+    categories: list[str] | None = None  # slugs to set; None: leave as they are
+    parent_ref: str | None = None  # a page's parent, by import reference
     new_urls: list[str] = field(default_factory=list)
     related: list | None = None  # entries to set; None: leave as they are
     comments: list[CommentPlan] = field(default_factory=list)
@@ -83,15 +96,17 @@ class Plan:
     posts: list[PostPlan] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     not_imported: dict[str, int] = field(default_factory=dict)
-    new_authors: dict[str, str] = field(default_factory=dict)  # name -> bio
+    new_authors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (bio, slug)
     author_bios: dict[str, str] = field(default_factory=dict)  # existing name -> bio to fill
-    new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> (name, slug)
+    new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (name, slug)
+    new_categories: dict[str, SourceCategory] = field(default_factory=dict)  # by slug
 
     def changes_anything(self) -> bool:
         return bool(
             self.new_authors
             or self.author_bios
             or self.new_tags
+            or self.new_categories
             or any(p.changes_anything() for p in self.posts)
         )
 
@@ -132,7 +147,8 @@ def plan_import(files: list[ParsedFile], *, skip_bad: bool, default_author: str)
             plan.not_imported[kind] = plan.not_imported.get(kind, 0) + n
     problems = [p for parsed in files for p in parsed.problems]
     sources = merge_sources(files)
-    context = Context.load(sources)
+    context = Context.load(sources, plan)
+    context.definitions = {slug: c for parsed in files for slug, c in parsed.categories.items()}
     for source in sources:
         post_plan = context.plan_post(plan, source, problems, default_author=default_author)
         if post_plan is not None:
@@ -151,18 +167,19 @@ class Context:
     posts_by_pk: dict
     slugs: dict
     authors: dict
-    tags: dict
-    tag_slugs: set
+    terms: Terms
     current_tags: dict
+    current_categories: dict
     urls: dict
     related: dict
     comments: dict
     users: dict
     claimed_urls: dict = field(default_factory=dict)
+    definitions: dict = field(default_factory=dict)  # categories the files define
 
     @classmethod
-    def load(cls, sources: list[SourcePost]) -> "Context":
-        post_fields = ("pk", *POST_FIELDS, "author__name")
+    def load(cls, sources: list[SourcePost], plan: Plan) -> "Context":
+        post_fields = ("pk", *POST_FIELDS, "author__name", "parent__import_ref")
         posts = rows_by(Post, "import_ref", [s.ref for s in sources], *post_fields)
         by_pk = rows_by(Post, "pk", [s.post_id for s in sources if s.post_id], "import_ref")
         existing_pks = [row["pk"] for row in posts.values()]
@@ -172,6 +189,12 @@ class Context:
                 content_type=ContentType.objects.get_for_model(Post), object_id__in=chunk
             ).values_list("object_id", "tag__name"):
                 current_tags[object_id].append(name)
+        current_categories = defaultdict(list)
+        for chunk in chunked(existing_pks):
+            for post_id, slug in Post.categories.through.objects.filter(
+                post_id__in=chunk
+            ).values_list("post_id", "category__slug"):
+                current_categories[post_id].append(slug)
         related = defaultdict(list)
         for chunk in chunked(existing_pks):
             for entry in RelatedEntry.objects.filter(post__in=chunk).order_by("position"):
@@ -187,16 +210,23 @@ class Context:
             posts_by_pk=by_pk,
             slugs=dict(Post.objects.values_list("slug", "pk")),
             authors=dict(Author.objects.values_list("name", "bio")),
-            tags={name.lower(): name for name in Tag.objects.values_list("name", flat=True)},
-            tag_slugs=set(Tag.objects.values_list("slug", flat=True)),
+            terms=Terms(plan.new_tags, plan.new_categories),
             current_tags=current_tags,
+            current_categories=current_categories,
             urls={
                 url: row["post_id"]
                 for url, row in rows_by(OriginalURL, "url", urls, "post_id").items()
             },
             related=related,
             comments=rows_by(
-                Comment, "import_ref", refs, "pk", "post_id", "parent_id", *COMMENT_FIELDS
+                Comment,
+                "import_ref",
+                refs,
+                "pk",
+                "post_id",
+                "parent_id",
+                *COMMENT_FIELDS,
+                *COMMENT_EXTRA_FIELDS,
             ),
             users=dict(
                 get_user_model()
@@ -226,27 +256,39 @@ class Context:
         pk = row["pk"] if row else None
         author = (fields.author_name or default_author).strip()[:100]
         if author not in self.authors and author not in plan.new_authors:
-            plan.new_authors[author] = fields.author_bio
+            plan.new_authors[author] = (fields.author_bio, fields.author_slug)
         elif fields.author_bio and author in plan.new_authors:
-            plan.new_authors[author] = plan.new_authors[author] or fields.author_bio
+            bio, slug = plan.new_authors[author]
+            plan.new_authors[author] = (bio or fields.author_bio, slug)
         elif fields.author_bio and not self.authors[author]:
             plan.author_bios.setdefault(author, fields.author_bio)
         values = {name: getattr(fields, name) for name in POST_FIELDS}
         values["slug"] = self.unique_slug(fields.slug, pk)
         post_plan = PostPlan(
-            source=source, action="create", pk=pk, values=values, author_name=author
+            source=source,
+            action="create",
+            pk=pk,
+            values=values,
+            author_name=author,
+            parent_ref=fields.parent_ref,
         )
-        tag_names = self.plan_tags(plan, fields.tags)
+        tag_names = self.terms.tag_names(fields.tags)
+        categories = self.terms.category_slugs_for(fields.categories, self.definitions)
         if row is None:
             post_plan.tags, post_plan.related = tag_names, fields.related
+            post_plan.categories = categories
             return post_plan
         post_plan.changed = [n for n in POST_FIELDS if stored_differs(n, row[n], values[n])]
         if row["author__name"] != author:
             post_plan.changed.append("author")
-        current = {name.lower() for name in self.current_tags.get(pk, [])}
-        if current != {name.lower() for name in tag_names}:
+        if row["parent__import_ref"] != fields.parent_ref:
+            post_plan.changed.append("parent")
+        if set(self.current_tags.get(pk, [])) != set(tag_names):
             post_plan.tags = tag_names
             post_plan.changed.append("tags")
+        if set(self.current_categories.get(pk, [])) != set(categories):
+            post_plan.categories = categories
+            post_plan.changed.append("categories")
         wanted = [(e.position, e.published_on, e.text, e.url) for e in fields.related or []]
         if fields.related is not None and self.related.get(pk, []) != wanted:
             post_plan.related = fields.related
@@ -260,29 +302,6 @@ class Context:
             n += 1
             slug = f"{base[: 200 - len(str(n)) - 1]}-{n}"
         self.slugs[slug] = pk if pk is not None else object()  # claimed by this plan
-        return slug
-
-    def plan_tags(self, plan: Plan, tags: list[tuple[str, str]]) -> list[str]:
-        names = []
-        for name, hint in tags:
-            key = name.lower()
-            if key in self.tags:
-                name = self.tags[key]
-            elif key in plan.new_tags:
-                name = plan.new_tags[key][0]
-            else:
-                plan.new_tags[key] = (name, self.tag_slug(name, hint))
-            if name not in names:
-                names.append(name)
-        return names
-
-    def tag_slug(self, name: str, hint: str) -> str:
-        base = hint if hint and slugify(hint) == hint else slugify(name) or "tag"
-        slug, n = base[:100], 1
-        while slug in self.tag_slugs:
-            n += 1
-            slug = f"{base[:90]}-{n}"
-        self.tag_slugs.add(slug)
         return slug
 
     def plan_urls(self, post_plan: PostPlan, problems) -> None:
@@ -367,7 +386,8 @@ class Context:
             or (parent_plan and parent_plan.pk is None)
         ):
             return "was imported before in another place in the thread"
-        changes = {n: fields[n] for n in COMMENT_FIELDS if row[n] != fields[n]}
+        names = [*COMMENT_FIELDS, *(n for n in COMMENT_EXTRA_FIELDS if n in comment.extra)]
+        changes = {n: fields[n] for n in names if row[n] != fields[n]}
         return CommentPlan(
             source=comment,
             action="update" if changes else "unchanged",
@@ -422,4 +442,5 @@ def comment_fields(comment: SourceComment, users: dict) -> dict:
         "placeholder": comment.placeholder,
         "user_id": users.get(comment.username),
         "import_ref": comment.ref,
+        **comment.extra,
     }

@@ -55,6 +55,12 @@ class SourceComment:
     ip_address: str | None = None
     placeholder: bool = False
     username: str = ""  # a staff account the comment was written from, if the file says
+    # For a spam or removed comment: the status it had before (restoring returns to it).
+    status_before: str = ""
+    # Other Comment fields the source carries (edited_at, moderation_reason…); a field
+    # the source does not name is left as the site has it.
+    extra: dict = field(default_factory=dict)
+    original: str = ""  # the text as captured, when the import repaired it (mojibake)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,14 @@ class SourceRelated:
     published_on: datetime.date | None
     text: str
     url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCategory:
+    slug: str
+    name: str
+    parent_slug: str = ""
+    description: str = ""
 
 
 @dataclass(slots=True)
@@ -74,14 +88,19 @@ class PostFields:
     author_name: str
     lede: str
     body: str
-    status: str
+    status: str  # "published", "draft" or "private"
     published_at: datetime.datetime
     updated_at: datetime.datetime | None = None
     comments_open: bool = True
     coi: str = ""
     postscript: str = ""
     author_bio: str = ""
+    author_slug: str = ""  # the source's login or nicename, for a new author's address
+    kind: str = "post"  # or "page"
+    parent_ref: str | None = None  # a page's parent page (its import reference)
+    password: str = ""
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, slug hint)
+    categories: list[str] = field(default_factory=list)  # slugs, defined in the file
     urls: list[str] = field(default_factory=list)  # old addresses that should redirect
     related: list[SourceRelated] | None = None  # None: the source has no such block
 
@@ -95,6 +114,8 @@ class SourcePost:
     fields: PostFields | None  # None: attach comments to an existing post
     post_id: int | None = None  # an existing post already matched by the parser
     comments: list[SourceComment] = field(default_factory=list)
+    # Texts the import repaired (mojibake), as captured: {"body": …, "title": …}.
+    originals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +127,7 @@ class ParsedFile:
     not_imported: dict[str, int] = field(default_factory=dict)
     # What the parser wants the report to say about the file (rules it applied).
     notes: list[str] = field(default_factory=list)
+    categories: dict[str, SourceCategory] = field(default_factory=dict)  # by slug
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))

@@ -67,6 +67,12 @@ def report_lines(plan: Plan, *, dry_run: bool, verbosity: int = 1) -> list[str]:
         + (
             f" ({', '.join(sorted(n for n, _ in plan.new_tags.values()))})" if plan.new_tags else ""
         ),
+        f"Categories: {did(len(plan.new_categories), 'created')}"
+        + (
+            f" ({', '.join(sorted(c.name for c in plan.new_categories.values()))})"
+            if plan.new_categories
+            else ""
+        ),
         f"Redirects: {did(sum(len(p.new_urls) for p in plan.posts), 'created')}",
         f"Authors: {did(len(plan.new_authors), 'created')}",
     ]
