@@ -122,7 +122,7 @@ def test_hostile_markup_never_reaches_the_page(client):
     assert "<blockquote><p>Somebody asked for some good news.</p></blockquote>" in html
     assert "<figcaption>The scan in question</figcaption>" in html
     assert "<p>Will MSers travel south to be treated?<br>\nThis line follows" in html
-    assert '[gallery ids="7,8"]' in html  # an unknown shortcode stays visible
+    assert "Gallery: " in html and "1 not in the export" in html  # [gallery ids="7,8"]
     assert "Level four, still nested." in html and "Held for moderation." not in html
 
 
@@ -323,3 +323,33 @@ def test_an_unknown_wxr_version_is_refused(tmp_path):
         CommandError, match=r"odd\.xml:\d+: wp:wxr_version 'abc' is not a WXR version"
     ):
         run(odd)
+
+
+def test_shortcodes_and_markers_become_what_a_reader_saw(client):
+    """[caption] is a figure; [embed] and a media address on its own line are links;
+    gallery, audio and video are a short note linking their files; <!--more--> and
+    <!--nextpage--> leave no empty paragraph; an unknown shortcode stays as text."""
+    run(DATA / "wxr-shortcodes.xml")
+    body = Post.objects.get(slug="a-lecture").body
+    hall = "https://ms-selfie.blog/wp-content/uploads/2023/11/hall.jpg"
+    slide = "https://ms-selfie.blog/wp-content/uploads/2023/11/slide-12.png"
+    assert "<figcaption>The hall before we started</figcaption></figure>" in body
+    gallery = (
+        f'Gallery: <a href="{hall}">Lecture hall</a>, <a href="{slide}">Slide 12: relapse rates</a>'
+    )
+    assert body.count(gallery) == 2  # by ids, and the post's own attachments
+    assert (
+        'Audio: <a href="https://ms-selfie.blog/wp-content/uploads/2023/11/talk.mp3">talk.mp3</a>'
+        in body
+    )
+    assert (
+        'Video: <a href="https://ms-selfie.blog/wp-content/uploads/2023/11/questions.mp4">questions.mp4</a>'
+        in body
+    )
+    assert '<a href="https://vimeo.com/123456789">https://vimeo.com/123456789</a>' in body
+    youtube = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert f'<p><a href="{youtube}">{youtube}</a></p>' in body
+    assert "<p></p>" not in body and "more" not in body.replace("moderated", "")
+    assert "[audio" not in body and "[/video]" not in body and "[gallery" not in body
+    assert '[contact-form to="profg@example.org"]' in body
+    assert "Part two: the questions from the floor." in body

@@ -35,12 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from posts.imports import xmlstream
-from posts.imports.markup import (
-    Attachment,
-    html_to_text,
-    sanitize_html,
-    wordpress_content_to_html,
-)
+from posts.imports.markup import html_to_text, sanitize_html, wordpress_content_to_html
 from posts.imports.progress import Progress
 from posts.imports.records import (
     ParsedFile,
@@ -50,6 +45,7 @@ from posts.imports.records import (
     SourcePost,
     SourceRelated,
 )
+from posts.imports.shortcodes import Attachment
 
 # WordPress.com and newer exports write https://; WordPress's importer reads both.
 WP_PREFIXES = ("http://wordpress.org/export/", "https://wordpress.org/export/")
