@@ -9,6 +9,7 @@ Callers ``release`` each element once read, which drops it and every sibling bef
 so the tree never holds more than one item.
 """
 
+import gzip
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,12 @@ from posts.imports.records import refuse
 
 CHUNK_BYTES = 65536
 DTD_REFUSED = "declares a DTD; export files never do"
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+ZIP_REFUSED = (
+    "a ZIP archive, not an export: unpack it and import the file inside (from Google "
+    "Takeout: Blogger/Blogs/<blog>/feed.atom)"
+)
 PARSER_OPTIONS = {
     "resolve_entities": False,
     "no_network": True,
@@ -61,20 +68,28 @@ def check_prolog(path: Path, raw) -> None:
 
 @contextmanager
 def opened(path: Path, *, progress: Progress | None):
-    """The file, read through a byte counter when ``progress`` is given."""
+    """The file, uncompressed if gzipped (Disqus sends its exports so), read through a
+    byte counter when ``progress`` is given."""
     try:
         raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the counter
     except OSError as exc:
         raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
     with raw:
-        check_prolog(path, raw)
+        head = raw.read(4)
+        if head.startswith(ZIP_MAGIC):
+            raise refuse(path, 0, ZIP_REFUSED)
+        compressed = head.startswith(GZIP_MAGIC)
         raw.seek(0)
-        if progress is None:
-            yield raw
-            return
-        reader = progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
-        yield reader
-        reader.close()
+        try:
+            check_prolog(path, gzip.GzipFile(fileobj=raw) if compressed else raw)
+        except (OSError, EOFError) as exc:
+            raise refuse(path, 0, f"a damaged compressed file: {exc}") from None
+        raw.seek(0)
+        counted = progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
+        counted = counted if progress is not None else raw
+        yield gzip.GzipFile(fileobj=counted) if compressed else counted
+        if progress is not None:
+            counted.close()
 
 
 def elements(path: Path, tags: tuple[str, ...], *, progress: Progress | None = None) -> Iterator:
@@ -86,6 +101,8 @@ def elements(path: Path, tags: tuple[str, ...], *, progress: Progress | None = N
             yield from (element for _, element in events)
         except etree.XMLSyntaxError as exc:
             raise malformed(path, exc) from None
+        except (OSError, EOFError) as exc:  # a gzip stream cut short or corrupted
+            raise refuse(path, 0, f"a damaged compressed file: {exc}") from None
 
 
 def release(element) -> None:
