@@ -276,6 +276,23 @@ class RelatedEntry(models.Model):
         return self.text[:80]
 
 
+class SourceText(models.Model):
+    """An imported post's source as it was, kept where the import repaired it (a capture
+    read in the wrong encoding, mended by ftfy): nothing captured is ever lost."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="source_texts")
+    text = models.TextField()
+    repair = models.CharField(max_length=300, help_text="What the import changed.")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "source text"
+        ordering = ["post", "pk"]
+
+    def __str__(self):
+        return f"{self.post}: {self.repair}"
+
+
 class ContentVersion(models.Model):
     """One row, the version of everything readers can see (see posts.caching).
 

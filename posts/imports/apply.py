@@ -19,7 +19,7 @@ from posts.caching import content_changed
 from posts.imports.plan import Plan, PostPlan
 from posts.imports.progress import Progress
 from posts.imports.records import SourceComment
-from posts.models import Author, Category, OriginalURL, Post, RelatedEntry
+from posts.models import Author, Category, OriginalURL, Post, RelatedEntry, SourceText
 
 BATCH = 1000  # rows per INSERT
 FLUSH = 20_000  # new comments held in memory before they are written
@@ -130,7 +130,7 @@ def write_posts(chunk: list[PostPlan], authors, tags, categories) -> None:
     for post_plan, post in zip(created, posts, strict=True):
         post_plan.pk = post.pk
     content_type = ContentType.objects.get_for_model(Post)
-    tagged, urls, related, filed = [], [], [], []
+    tagged, urls, related, filed, originals = [], [], [], [], []
     Filed = Post.categories.through
     for p in chunk:
         if p.action == "update":
@@ -150,6 +150,10 @@ def write_posts(chunk: list[PostPlan], authors, tags, categories) -> None:
                 Filed.objects.filter(post_id=p.pk).delete()
             filed += [Filed(post_id=p.pk, category=categories[slug]) for slug in p.categories]
         urls += [OriginalURL(post_id=p.pk, url=url) for url in p.new_urls]
+        originals += [
+            SourceText(post_id=p.pk, text=text, repair=repair[:300])
+            for repair, text in p.new_originals
+        ]
         if p.related is not None:
             if p.action != "create":
                 RelatedEntry.objects.filter(post_id=p.pk).delete()
@@ -167,6 +171,7 @@ def write_posts(chunk: list[PostPlan], authors, tags, categories) -> None:
     Filed.objects.bulk_create(filed, batch_size=BATCH)
     OriginalURL.objects.bulk_create(urls, batch_size=BATCH)
     RelatedEntry.objects.bulk_create(related, batch_size=BATCH)
+    SourceText.objects.bulk_create(originals, batch_size=BATCH)
 
 
 class CommentWriter:

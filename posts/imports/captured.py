@@ -13,13 +13,22 @@ Rules the captures cannot decide, chosen here:
   at the parent's depth, shown as "missing from the archived page" and never counted.
 * An imported comment's reference is the post URL plus its position in the thread
   ("…#comment-3.2"); re-importing the same capture therefore changes nothing.
+* A capture whose address has no date ("/about-this-blog/", Blogspot's "/p/…") is a
+  page, served at its slug.
+* Blogspot's date line above the title is checked against sources.json (a note when
+  they differ; sources.json wins).
+* A capture read in the wrong encoding ("ÂŁ1000" for "£1000") is repaired with ftfy
+  before it is parsed; the capture as it was is kept with the post (SourceText).
 """
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import ftfy
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -43,6 +52,10 @@ from posts.imports.records import (
 )
 
 PUBLISH_HOUR = 12
+# A post's address carries its date ("/2014/02/08/slug/", "/2013/06/slug.html"); a
+# page's does not.
+DATED_PATH = re.compile(r"/\d{4}/\d{2}/")
+DATE_LINE_FORMATS = ("%A, %d %B %Y", "%A, %B %d, %Y", "%A %d %B %Y", "%A, %B %d %Y")
 
 
 @dataclass(frozen=True)
@@ -142,20 +155,27 @@ def load_sources(path: Path) -> dict[str, Source]:
     return sources
 
 
-def read_page(path: Path, source: Source) -> CapturedPage:
+def read_page(path: Path, source: Source) -> tuple[CapturedPage, str, str]:
+    """The parsed page, and when ftfy repaired the capture, the capture as it was and
+    what was done ("" and "" otherwise)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
     try:
-        page = parse_capture(decode_capture(data), has_title=source.title is not None)
+        captured = decode_capture(data)
+        text, steps = ftfy.fix_encoding_and_explain(captured)
+        page = parse_capture(text, has_title=source.title is not None)
     except CaptureError as exc:
         raise refuse(path, exc.line, exc.message) from None
     if page.title is not None and source.title is not None and page.title != source.title:
         raise refuse(
             path, 1, f"the title line {page.title!r} differs from sources.json {source.title!r}"
         )
-    return page
+    if text == captured:
+        return page, "", ""
+    encodings = " then ".join(f"{step} {codec}" for step, codec in steps or ())
+    return page, captured, f"repaired mojibake ({encodings or 'ftfy'})"
 
 
 def parse_captured(paths: list[Path], sources_path: Path) -> list[ParsedFile]:
@@ -166,8 +186,12 @@ def parse_captured(paths: list[Path], sources_path: Path) -> list[ParsedFile]:
         source = sources.get(path.name)
         if source is None:
             raise refuse(path, 0, f"not listed in {sources_path}")
-        page = read_page(path, source)
-        parsed.append(page_records(path, source, page))
+        page, original, repair = read_page(path, source)
+        records = page_records(path, source, page)
+        if original:
+            records.posts[0].originals[repair] = original
+            records.notes.append(f"{repair}; the capture as it was is kept with the post")
+        parsed.append(records)
     return parsed
 
 
@@ -185,6 +209,7 @@ def page_records(path: Path, source: Source, page: CapturedPage) -> ParsedFile:
         coi=page.coi,
         postscript=sanitize_html(blocks_to_html(page.postscript)),
         status="published",
+        kind="post" if DATED_PATH.search(urlsplit(source.url).path) else "page",
         published_at=source.published_at,
         updated_at=source.published_at,
         tags=[(tag, "") for tag in page.hashtags],
@@ -198,6 +223,7 @@ def page_records(path: Path, source: Source, page: CapturedPage) -> ParsedFile:
     post.comments = page_comments(page, source)
     parsed.posts.append(post)
     parsed.notes.extend(page_notes(page))
+    parsed.notes.extend(date_line_note(page, source))
     return parsed
 
 
@@ -226,6 +252,19 @@ def page_comments(page: CapturedPage, source: Source) -> list[SourceComment]:
     for index, root in enumerate(page.comments, start=1):
         visit(root, None, str(index))
     return comments
+
+
+def date_line_note(page: CapturedPage, source: Source) -> list[str]:
+    """Blogspot's "Friday, 10 May 2013" above the title, checked against sources.json."""
+    for layout in DATE_LINE_FORMATS:
+        try:
+            day = datetime.datetime.strptime(page.date_line, layout).date()
+        except ValueError:
+            continue
+        if day != source.published_at.date():
+            return [f"the date line {page.date_line!r} differs from sources.json; its date is used"]
+        return []
+    return []
 
 
 def page_notes(page: CapturedPage) -> list[str]:

@@ -15,22 +15,27 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email, validate_ipv46_address
 from taggit.models import TaggedItem
 
 from comments.models import Comment
 from posts.imports.markup import sanitize_html
+from posts.imports.plan_comments import (
+    COMMENT_EXTRA_FIELDS,
+    COMMENT_FIELDS,
+    CommentPlan,
+    http_url,
+    plan_thread,
+    valid,
+)
 from posts.imports.records import (
     ImportRefused,
     ParsedFile,
     Problem,
     SourceCategory,
-    SourceComment,
     SourcePost,
 )
 from posts.imports.terms import Terms
-from posts.models import Author, OriginalURL, Post, RelatedEntry
+from posts.models import Author, OriginalURL, Post, RelatedEntry, SourceText
 
 CHUNK = 5000  # import references per IN (...) query, well under SQLite's variable limit
 POST_FIELDS = (
@@ -47,23 +52,6 @@ POST_FIELDS = (
     "comments_open",
 )
 HTML_FIELDS = ("body", "postscript")
-COMMENT_FIELDS = ("author_name", "author_email", "author_url", "body", "created_at")
-# Fields only some sources carry (msblog's own export); compared only when they do.
-COMMENT_EXTRA_FIELDS = ("edited_at", "moderation_reason", "notify_replies", "parent_notified")
-http_url = URLValidator(schemes=["http", "https"])
-
-
-@dataclass(slots=True)
-class CommentPlan:
-    source: SourceComment
-    action: str  # "create", "update" or "unchanged"
-    pk: int | None = None  # the existing comment
-    changes: dict = field(default_factory=dict)
-    # A new comment is bulk-inserted with its new thread, or grafted under an existing one.
-    grafted: bool = False
-    parent_index: int | None = None  # parent among this post's planned comments
-    parent_pk: int | None = None  # parent already in the database
-    fields: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -77,6 +65,7 @@ class PostPlan:
     tags: list[str] | None = None  # names to set; None: leave as they are
     categories: list[str] | None = None  # slugs to set; None: leave as they are
     parent_ref: str | None = None  # a page's parent, by import reference
+    new_originals: list[tuple[str, str]] = field(default_factory=list)  # (repair, text)
     new_urls: list[str] = field(default_factory=list)
     related: list | None = None  # entries to set; None: leave as they are
     comments: list[CommentPlan] = field(default_factory=list)
@@ -85,6 +74,7 @@ class PostPlan:
         return (
             self.action in ("create", "update")
             or bool(self.new_urls)
+            or bool(self.new_originals)
             or any(c.action != "unchanged" for c in self.comments)
         )
 
@@ -170,6 +160,7 @@ class Context:
     terms: Terms
     current_tags: dict
     current_categories: dict
+    originals: set  # (post pk, text) kept already
     urls: dict
     related: dict
     comments: dict
@@ -195,6 +186,10 @@ class Context:
                 post_id__in=chunk
             ).values_list("post_id", "category__slug"):
                 current_categories[post_id].append(slug)
+        with_originals = [posts[s.ref]["pk"] for s in sources if s.originals and s.ref in posts]
+        originals = set(
+            SourceText.objects.filter(post__in=with_originals).values_list("post_id", "text")
+        )
         related = defaultdict(list)
         for chunk in chunked(existing_pks):
             for entry in RelatedEntry.objects.filter(post__in=chunk).order_by("position"):
@@ -213,6 +208,7 @@ class Context:
             terms=Terms(plan.new_tags, plan.new_categories),
             current_tags=current_tags,
             current_categories=current_categories,
+            originals=originals,
             urls={
                 url: row["post_id"]
                 for url, row in rows_by(OriginalURL, "url", urls, "post_id").items()
@@ -247,7 +243,7 @@ class Context:
         else:
             post_plan = self.plan_post_fields(plan, source, default_author=default_author)
             self.plan_urls(post_plan, problems)
-        self.plan_comments(post_plan, problems)
+        plan_thread(self, post_plan, problems)
         return post_plan
 
     def plan_post_fields(self, plan: Plan, source: SourcePost, *, default_author) -> PostPlan:
@@ -272,6 +268,11 @@ class Context:
             author_name=author,
             parent_ref=fields.parent_ref,
         )
+        post_plan.new_originals = [
+            (repair, text)
+            for repair, text in source.originals.items()
+            if (pk, text) not in self.originals
+        ]
         tag_names = self.terms.tag_names(fields.tags)
         categories = self.terms.category_slugs_for(fields.categories, self.definitions)
         if row is None:
@@ -318,83 +319,6 @@ class Context:
                 self.claimed_urls[url] = owner
                 post_plan.new_urls.append(url)
 
-    def plan_comments(self, post_plan: PostPlan, problems) -> None:
-        """Every comment in tree order (parents first, siblings in file order)."""
-        source = post_plan.source
-        by_ref = {c.ref: c for c in source.comments}
-        children = defaultdict(list)
-        anchors, bad = [], {}
-        for comment in by_ref.values():
-            parent = comment.parent_ref
-            if parent is None:
-                anchors.append(comment)
-            elif parent == comment.ref:
-                bad[comment.ref] = "is its own parent"
-            elif parent in by_ref:
-                children[parent].append(comment)
-            elif parent in self.comments and self.comments[parent]["post_id"] == post_plan.pk:
-                anchors.append(comment)
-            elif parent in self.comments:
-                bad[comment.ref] = f"replies to {parent}, which is on another post"
-            else:
-                bad[comment.ref] = f"replies to {parent}, which is not in the file"
-        index_of: dict[str, int] = {}
-        stack = [(c, None) for c in reversed(anchors) if c.ref not in bad]
-        while stack:
-            comment, parent_index = stack.pop()
-            planned = self.plan_comment(post_plan, comment, parent_index)
-            if isinstance(planned, str):
-                bad[comment.ref] = planned
-                continue
-            index_of[comment.ref] = len(post_plan.comments)
-            post_plan.comments.append(planned)
-            stack.extend(
-                (child, index_of[comment.ref]) for child in reversed(children[comment.ref])
-            )
-        for comment in by_ref.values():
-            if comment.ref in index_of:
-                continue
-            message = bad.get(comment.ref) or skipped_parent(comment, by_ref, bad)
-            problems.append(
-                Problem(source.path, comment.line, f"{comment.label} on {source.label}: {message}")
-            )
-
-    def plan_comment(self, post_plan: PostPlan, comment: SourceComment, parent_index):
-        parent_plan = post_plan.comments[parent_index] if parent_index is not None else None
-        parent_row = self.comments.get(comment.parent_ref) if parent_plan is None else None
-        fields = comment_fields(comment, self.users)
-        row = self.comments.get(comment.ref)
-        if row is None:
-            return CommentPlan(
-                source=comment,
-                action="create",
-                grafted=parent_row is not None
-                or bool(parent_plan and parent_plan.action != "create")
-                or bool(parent_plan and parent_plan.grafted),
-                parent_index=parent_index,
-                parent_pk=parent_row["pk"]
-                if parent_row
-                else (parent_plan.pk if parent_plan else None),
-                fields=fields,
-            )
-        expected_parent = (
-            parent_row["pk"] if parent_row else (parent_plan.pk if parent_plan else None)
-        )
-        if (
-            row["post_id"] != post_plan.pk
-            or row["parent_id"] != expected_parent
-            or (parent_plan and parent_plan.pk is None)
-        ):
-            return "was imported before in another place in the thread"
-        names = [*COMMENT_FIELDS, *(n for n in COMMENT_EXTRA_FIELDS if n in comment.extra)]
-        changes = {n: fields[n] for n in names if row[n] != fields[n]}
-        return CommentPlan(
-            source=comment,
-            action="update" if changes else "unchanged",
-            pk=row["pk"],
-            changes=changes,
-        )
-
 
 def stored_differs(name: str, stored, imported) -> bool:
     # HTML stored before it was sanitised on the way in (by import_pages, or typed in
@@ -402,45 +326,3 @@ def stored_differs(name: str, stored, imported) -> bool:
     if name in HTML_FIELDS and stored != imported:
         return sanitize_html(stored) != imported
     return stored != imported
-
-
-def skipped_parent(comment: SourceComment, by_ref: dict, bad: dict) -> str:
-    seen = {comment.ref}
-    parent = by_ref.get(comment.parent_ref)
-    while parent is not None and parent.ref not in seen:
-        if parent.ref in bad:
-            return f"its parent {parent.label} is left out"
-        seen.add(parent.ref)
-        parent = by_ref.get(parent.parent_ref)
-    return "its replies form a loop"
-
-
-def valid(validator, value) -> bool:
-    try:
-        validator(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def comment_fields(comment: SourceComment, users: dict) -> dict:
-    """The row a source comment becomes; values a field cannot hold are dropped."""
-    email = comment.author_email[:254]
-    url = comment.author_url[:500]
-    return {
-        "author_name": comment.author_name[:100]
-        if comment.author_name or comment.placeholder
-        else "Anonymous",
-        "author_email": email if email and valid(validate_email, email) else "",
-        "author_url": url if url and valid(http_url, url) else "",
-        "body": comment.body,
-        "status": comment.status,
-        "created_at": comment.created_at,
-        "ip_address": comment.ip_address
-        if comment.ip_address and valid(validate_ipv46_address, comment.ip_address)
-        else None,
-        "placeholder": comment.placeholder,
-        "user_id": users.get(comment.username),
-        "import_ref": comment.ref,
-        **comment.extra,
-    }

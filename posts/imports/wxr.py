@@ -24,15 +24,9 @@ Choices:
   WordPress has no field for (see posts.imports.export).
 """
 
-import datetime
-import email.utils
-import json
 import re
 from pathlib import Path
 from urllib.parse import unquote
-
-from django.utils import timezone
-from django.utils.text import slugify
 
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text, sanitize_html, wordpress_content_to_html
@@ -41,14 +35,23 @@ from posts.imports.records import (
     ParsedFile,
     PostFields,
     SourceCategory,
-    SourceComment,
     SourcePost,
-    SourceRelated,
 )
 from posts.imports.shortcodes import Attachment
+from posts.imports.wxr_comments import read_comments
+from posts.imports.wxr_fields import (
+    META,
+    children,
+    meta,
+    post_slug,
+    precise_date,
+    related_entries,
+    rss_date,
+    short_tag,
+    term_slug,
+    wp_date,
+)
 
-# WordPress.com and newer exports write https://; WordPress's importer reads both.
-WP_PREFIXES = ("http://wordpress.org/export/", "https://wordpress.org/export/")
 WXR_VERSION = re.compile(r"\d+\.\d+")
 KINDS = {"post": "post", "page": "page"}
 POST_STATUS = {
@@ -60,18 +63,7 @@ POST_STATUS = {
     "auto-draft": "draft",
     "trash": "draft",
 }
-COMMENT_STATUS = {
-    "1": "approved",
-    "approve": "approved",
-    "0": "pending",
-    "hold": "pending",
-    "spam": "spam",
-    "trash": "removed",
-    "post-trashed": "removed",
-}
-COMMENT_TYPES = {"", "comment"}
 DEFAULT_CATEGORY = "uncategorized"
-NO_DATE = "0000-00-00 00:00:00"
 TAGS = (
     "item",
     "{*}author",
@@ -83,25 +75,6 @@ TAGS = (
     "link",
     "pubDate",
 )
-META = "_msblog_"
-# Comment fields only msblog's own export carries, and how to read each back.
-COMMENT_EXTRA = {
-    "edited_at": lambda v: precise_date(v),
-    "moderation_reason": lambda v: v[:200],
-    "notify_replies": lambda v: v == "1",
-    "parent_notified": lambda v: v == "1",
-}
-
-
-def short_tag(tag: str) -> str:
-    """``{http://wordpress.org/export/1.2/}post_id`` -> ``wp:post_id`` and so on."""
-    ns, local = xmlstream.namespace(tag), xmlstream.local_name(tag)
-    if ns.startswith(WP_PREFIXES):
-        return f"{'excerpt' if ns.rstrip('/').endswith('excerpt') else 'wp'}:{local}"
-    return {
-        "http://purl.org/rss/1.0/modules/content/": "content:",
-        "http://purl.org/dc/elements/1.1/": "dc:",
-    }.get(ns, "") + local
 
 
 def parse_wxr(path: Path, *, progress: Progress | None = None) -> ParsedFile:
@@ -323,179 +296,3 @@ class WxrReader:
                 content, attachments=self.attachments, gallery=gallery
             )
         return self.parsed
-
-
-def children(element) -> tuple[dict[str, str], list]:
-    """First text of each simple child, and the repeated children in order."""
-    values: dict[str, str] = {}
-    repeated = []
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        name = short_tag(child.tag)
-        if name in ("category", "wp:postmeta", "wp:comment", "wp:commentmeta"):
-            repeated.append((name, child))
-        elif name not in values:
-            values[name] = xmlstream.text(child)
-    return values, repeated
-
-
-def meta(element) -> tuple[str, str]:
-    values, _ = children(element)
-    return values.get("wp:meta_key", "").strip(), values.get("wp:meta_value", "")
-
-
-def read_comments(
-    parsed: ParsedFile,
-    post: SourcePost,
-    elements,
-    *,
-    short_link: str,
-    post_date: datetime.datetime,
-) -> None:
-    refs: dict[str, str] = {}
-    left_out: dict[str, tuple[str, str]] = {}  # pingbacks and trackbacks: id -> (kind, parent)
-    pending: list[tuple[SourceComment, str]] = []
-    for element in elements:
-        values, repeated = children(element)
-        comment_id = values.get("wp:comment_id", "").strip()
-        kind = values.get("wp:comment_type", "").strip()
-        if kind not in COMMENT_TYPES:
-            parsed.leave_out(kind)
-            left_out[comment_id] = (kind, values.get("wp:comment_parent", "0").strip())
-            continue
-        metas = dict(meta(child) for name, child in repeated if name == "wp:commentmeta")
-        comment = read_comment(parsed, post, element, values, metas, short_link, post_date)
-        if comment is not None:
-            refs[comment_id] = comment.ref
-            pending.append((comment, values.get("wp:comment_parent", "0").strip()))
-    for comment, parent_id in pending:
-        parent_id = kept_parent(parsed, comment, parent_id, left_out)
-        if parent_id not in ("", "0"):
-            # A parent missing from the file may have come in with an earlier export.
-            comment.parent_ref = refs.get(parent_id, f"{short_link}#comment-{parent_id}")
-        post.comments.append(comment)
-
-
-def read_comment(parsed, post, element, values, metas, short_link, post_date):
-    line = element.sourceline
-    comment_id = values.get("wp:comment_id", "").strip()
-    label = f"comment {comment_id or '?'} on {post.label}"
-    # WordPress stores a comment without wp:comment_approved as not approved.
-    approved = values.get("wp:comment_approved", "0").strip() or "0"
-    status = COMMENT_STATUS.get(approved)
-    if not comment_id.isdigit():
-        parsed.problem(line, f"{label}: no numeric wp:comment_id")
-        return None
-    if status is None:
-        parsed.problem(line, f"{label}: unknown status {approved!r}")
-        return None
-    created_at = (
-        precise_date(metas.get(f"{META}created_at"))
-        or wp_date(values.get("wp:comment_date_gmt"), values.get("wp:comment_date"))
-        or post_date
-    )
-    placeholder = metas.get(f"{META}placeholder") == "1"
-    before = COMMENT_STATUS.get(metas.get("_wp_trash_meta_status", "").strip(), "")
-    return SourceComment(
-        ref=metas.get(f"{META}import_ref") or f"{short_link}#comment-{comment_id}",
-        line=line,
-        label=f"comment {comment_id}",
-        parent_ref=None,
-        author_name=values.get("wp:comment_author", "").strip(),
-        body="" if placeholder else html_to_text(values.get("wp:comment_content", "")),
-        status=status,
-        created_at=created_at,
-        author_email=values.get("wp:comment_author_email", "").strip(),
-        author_url=values.get("wp:comment_author_url", "").strip(),
-        ip_address=values.get("wp:comment_author_IP", "").strip() or None,
-        placeholder=placeholder,
-        username=metas.get(f"{META}username", ""),
-        status_before=before if status in ("spam", "removed") else "",
-        extra={
-            name: read(metas[f"{META}{name}"])
-            for name, read in COMMENT_EXTRA.items()
-            if f"{META}{name}" in metas
-        },
-    )
-
-
-def kept_parent(parsed: ParsedFile, comment, parent_id: str, left_out: dict) -> str:
-    """A reply to a pingback or trackback, which are left out, hangs where that notice
-    hung (top level, as a rule); the report says so."""
-    if parent_id not in left_out:
-        return parent_id
-    kind, notice, seen = "", parent_id, set()
-    while parent_id in left_out and parent_id not in seen:
-        seen.add(parent_id)
-        kind, parent_id = left_out[parent_id]
-    where = "now top-level" if parent_id in ("", "0") else f"now a reply to comment {parent_id}"
-    parsed.notes.append(
-        f"{comment.label} replied to {kind} {notice}, which is not imported: {where}"
-    )
-    return parent_id
-
-
-def wp_date(gmt: str | None, local: str | None) -> datetime.datetime | None:
-    """WordPress dates are "Y-m-d H:i:s"; GMT when set, else the site's local time."""
-    for value, zone in ((gmt, datetime.UTC), (local, timezone.get_current_timezone())):
-        value = (value or "").strip()
-        if not value or value == NO_DATE:
-            continue
-        try:
-            naive = datetime.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            continue
-        return timezone.make_aware(naive, zone)
-    return None
-
-
-def precise_date(value: str | None) -> datetime.datetime | None:
-    """An ISO 8601 time with its fraction of a second (msblog's own meta), or None."""
-    try:
-        moment = datetime.datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
-
-
-def rss_date(value: str | None) -> datetime.datetime | None:
-    """An RSS date ("Tue, 05 Mar 2019 18:00:00 +0000"), or None."""
-    try:
-        moment = email.utils.parsedate_to_datetime((value or "").strip())
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else None
-
-
-def term_slug(nicename: str, name: str) -> str:
-    """A category's or tag's slug: WordPress's nicename (percent-decoded), else its name."""
-    return (
-        slugify(unquote(nicename.strip()), allow_unicode=True)[:200]
-        or slugify(name, allow_unicode=True)[:200]
-    )
-
-
-def post_slug(post_name: str, title: str, post_id: str) -> str:
-    """WordPress keeps non-ASCII slugs percent-encoded; URLs here are ASCII slugs."""
-    return (slugify(unquote(post_name.strip())) or slugify(title) or f"post-{post_id}")[:200]
-
-
-def related_entries(value: str | None) -> list[SourceRelated] | None:
-    if not value:
-        return None
-    try:
-        items = json.loads(value)
-        return [
-            SourceRelated(
-                position=int(item["position"]),
-                published_on=datetime.date.fromisoformat(item["published_on"])
-                if item.get("published_on")
-                else None,
-                text=str(item["text"]),
-                url=str(item.get("url") or "")[:500],
-            )
-            for item in items
-        ]
-    except (ValueError, TypeError, KeyError):
-        return None
