@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html_join
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
@@ -61,6 +62,7 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
     date_hierarchy = "published_at"
     list_select_related = ("author",)
     inlines = [RelatedEntryInline, OriginalURLInline]
+    readonly_fields = ("source_texts",)
     fieldsets = [
         (
             None,
@@ -82,11 +84,31 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
             "Publishing",
             {"fields": ["status", "password", "published_at", "comments_open", "kind", "parent"]},
         ),
+        ("Imported", {"fields": ["source_texts"], "classes": ["collapse"]}),
     ]
     filter_horizontal = ("categories",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "kind" in form.base_fields:
+            form.base_fields["kind"].required = False  # left out: a post (the default)
+        return form
+
+    @admin.display(description="source as imported")
+    def source_texts(self, post):
+        """What an import repaired (mojibake), as the source had it: kept, read only."""
+        texts = post.source_texts.all() if post.pk else []
+        return (
+            format_html_join(
+                "",
+                "<p><strong>{}</strong> ({})</p><pre>{}</pre>",
+                ((t.repair, t.imported_at, t.text) for t in texts),
+            )
+            or "—"
+        )
 
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()

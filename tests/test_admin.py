@@ -145,7 +145,6 @@ def test_post_admin_creates_a_tagged_post(admin_client):
             "postscript": "",
             "tags": "MSBlog, ClinicSpeak",
             "status": "published",
-            "kind": "post",
             "published_at_0": "2024-01-02",
             "published_at_1": "10:00:00",
             "comments_open": "on",

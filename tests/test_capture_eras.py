@@ -186,3 +186,11 @@ def test_a_bad_sources_entry_is_refused_with_file_and_line(tmp_path, change, mes
     with pytest.raises(CommandError, match=message):
         run(tmp_path / "102_author_box_empty.txt", sources=tmp_path / "sources.json")
     assert not Post.objects.exists()
+
+
+def test_the_capture_as_it_was_is_shown_to_editors(admin_client):
+    """The post's admin page shows the source the import repaired, read only."""
+    run(CAPTURES / "109_mojibake.txt")
+    post = Post.objects.get(slug="drug-prices")
+    page = admin_client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+    assert "repaired mojibake" in page and "ÂŁ1000" in page
