@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from comments.models import Comment, CommentEvent
@@ -353,3 +354,21 @@ def test_shortcodes_and_markers_become_what_a_reader_saw(client):
     assert "[audio" not in body and "[/video]" not in body and "[gallery" not in body
     assert '[contact-form to="profg@example.org"]' in body
     assert "Part two: the questions from the floor." in body
+
+
+def test_a_file_without_any_date_is_dated_when_imported(tmp_path):
+    """As WordPress does, a post no date describes is dated by its import; a later import
+    keeps that date, so nothing changes; the guid another post has is no redirect."""
+    undated = tmp_path / "undated.xml"
+    undated.write_text(
+        (DATA / "wxr-incomplete.xml").read_text().replace(
+            "\t<pubDate>Tue, 05 Mar 2019 18:00:00 +0000</pubDate>\n", ""
+        )
+    )
+    report = run(undated, "--skip-bad")
+    post = Post.objects.get(title="Undated note")
+    assert "post 12 'Undated note': no date in the file; dated when first imported" in report
+    assert (timezone.now() - post.published_at).total_seconds() < 3600
+    before = snapshot()
+    assert "Posts: 0 created, 0 updated, 1 unchanged" in run(undated, "--skip-bad")
+    assert snapshot() == before

@@ -143,6 +143,9 @@ def plan_import(files: list[ParsedFile], *, skip_bad: bool, default_author: str)
         post_plan = context.plan_post(plan, source, problems, default_author=default_author)
         if post_plan is not None:
             plan.posts.append(post_plan)
+    for post_plan in plan.posts:
+        if post_plan.source.fields is not None:
+            context.plan_loose_urls(post_plan)
     if problems and not skip_bad:
         raise ImportRefused(problems)
     plan.skipped = problems
@@ -260,6 +263,8 @@ class Context:
             plan.author_bios.setdefault(author, fields.author_bio)
         values = {name: getattr(fields, name) for name in POST_FIELDS}
         values["slug"] = self.unique_slug(fields.slug, pk)
+        if fields.undated and row is not None:
+            values["published_at"] = row["published_at"]  # dated by its first import
         post_plan = PostPlan(
             source=source,
             action="create",
@@ -316,6 +321,18 @@ class Context:
                 message = f"{source.label}: redirect {url} already belongs to another post"
                 problems.append(Problem(source.path, source.line, message))
             elif url not in self.urls and url not in self.claimed_urls:
+                self.claimed_urls[url] = owner
+                post_plan.new_urls.append(url)
+
+    def plan_loose_urls(self, post_plan: PostPlan) -> None:
+        """Addresses that only name an item (WordPress's guid): a redirect unless another
+        post has them; planned after every post's own addresses."""
+        owner = post_plan.pk if post_plan.pk is not None else id(post_plan)
+        for url in post_plan.source.fields.loose_urls:
+            if not valid(http_url, url) or len(url) > 500 or url in post_plan.new_urls:
+                continue
+            holder = self.urls.get(url, self.claimed_urls.get(url, owner))
+            if holder == owner and url not in self.urls:
                 self.claimed_urls[url] = owner
                 post_plan.new_urls.append(url)
 

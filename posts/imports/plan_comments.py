@@ -98,6 +98,8 @@ def plan_comment(context, post_plan, comment: SourceComment, parent_index):
     ):
         return "was imported before in another place in the thread"
     names = [*COMMENT_FIELDS, *(n for n in COMMENT_EXTRA_FIELDS if n in comment.extra)]
+    if comment.undated:
+        names.remove("created_at")  # dated by its first import
     changes = {n: fields[n] for n in names if row[n] != fields[n]}
     return CommentPlan(
         source=comment,

@@ -61,6 +61,7 @@ class SourceComment:
     # the source does not name is left as the site has it.
     extra: dict = field(default_factory=dict)
     original: str = ""  # the text as captured, when the import repaired it (mojibake)
+    undated: bool = False  # the source has no date: created_at is its post's, kept later
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,9 @@ class PostFields:
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, slug hint)
     categories: list[str] = field(default_factory=list)  # slugs, defined in the file
     urls: list[str] = field(default_factory=list)  # old addresses that should redirect
+    # Addresses that may redirect, unless another post has them (WordPress's guid).
+    loose_urls: list[str] = field(default_factory=list)
+    undated: bool = False  # the source has no date: published_at is the import's time
     related: list[SourceRelated] | None = None  # None: the source has no such block
 
 

@@ -28,6 +28,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from django.utils import timezone
+
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text, sanitize_html, wordpress_content_to_html
 from posts.imports.progress import Progress
@@ -103,6 +105,7 @@ class WxrReader:
         self.attachments: dict[str, Attachment] = {}
         # Each post's content, msblog's own body if the file has it, and its WordPress id.
         self.contents: list[tuple[SourcePost, str, str | None, str]] = []
+        self.now = timezone.now()
 
     def read(self, element) -> None:
         name = short_tag(element.tag)
@@ -192,16 +195,18 @@ class WxrReader:
                 key, value = meta(child)
                 metas.setdefault(key, []).append(value)
         first = {key: found[0] for key, found in metas.items()}
-        # No date: the item's RSS date, else the file's own (it was made after the post).
+        # No date: the item's RSS date, else the file's own (it was made after the post),
+        # else, as WordPress does, the time of the import (kept by later imports).
         published_at = (
             precise_date(first.get(f"{META}published_at"))
             or wp_date(values.get("wp:post_date_gmt"), values.get("wp:post_date"))
             or rss_date(values.get("pubDate"))
             or rss_date(self.channel.get("pubDate"))
         )
-        if published_at is None:
-            parsed.problem(line, f"{label}: no valid wp:post_date, and the file has no date")
-            return None
+        undated = published_at is None
+        if undated:
+            published_at = self.now
+            parsed.notes.append(f"{label}: no date in the file; dated when first imported")
         order = (published_at, int(post_id))
         tags, categories = self.read_terms(repeated, order)
         short_link = f"{self.base}/?p={post_id}"
@@ -221,6 +226,7 @@ class WxrReader:
             else None,
             password=values.get("wp:post_password", "")[:255],
             published_at=published_at,
+            undated=undated,
             updated_at=precise_date(first.get(f"{META}updated_at"))
             or wp_date(values.get("wp:post_modified_gmt"), values.get("wp:post_modified")),
             comments_open=values.get("wp:comment_status", "open").strip() == "open",
@@ -230,6 +236,8 @@ class WxrReader:
             tags=tags,
             categories=categories,
             urls=self.old_addresses(values, metas, post_id, kind),
+            # The guid only names the item: another post may carry it (a copied post).
+            loose_urls=[values.get("guid", "").strip()],
             related=related_entries(first.get(f"{META}related")),
         )
         post = SourcePost(
@@ -247,12 +255,11 @@ class WxrReader:
         return post
 
     def old_addresses(self, values: dict, metas: dict, post_id: str, kind: str) -> list[str]:
-        """The permalink, the short links and the guid, and addresses msblog recorded."""
+        """The permalink, the short links, and addresses msblog recorded."""
         links = [
             values.get("link", "").strip(),
             f"{self.base}/?p={post_id}",
             f"{self.base}/?page_id={post_id}" if kind == "page" else "",
-            values.get("guid", "").strip(),
             *metas.get(f"{META}original_url", []),
         ]
         return [link for link in dict.fromkeys(links) if link.startswith(("http://", "https://"))]

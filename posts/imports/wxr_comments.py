@@ -77,10 +77,8 @@ def read_comment(parsed, post, element, values, metas, short_link, post_date):
     if status is None:
         parsed.problem(line, f"{label}: unknown status {approved!r}")
         return None
-    created_at = (
-        precise_date(metas.get(f"{META}created_at"))
-        or wp_date(values.get("wp:comment_date_gmt"), values.get("wp:comment_date"))
-        or post_date
+    created_at = precise_date(metas.get(f"{META}created_at")) or wp_date(
+        values.get("wp:comment_date_gmt"), values.get("wp:comment_date")
     )
     placeholder = metas.get(f"{META}placeholder") == "1"
     before = COMMENT_STATUS.get(metas.get("_wp_trash_meta_status", "").strip(), "")
@@ -92,7 +90,8 @@ def read_comment(parsed, post, element, values, metas, short_link, post_date):
         author_name=values.get("wp:comment_author", "").strip(),
         body="" if placeholder else html_to_text(values.get("wp:comment_content", "")),
         status=status,
-        created_at=created_at,
+        created_at=created_at or post_date,
+        undated=created_at is None,
         author_email=values.get("wp:comment_author_email", "").strip(),
         author_url=values.get("wp:comment_author_url", "").strip(),
         ip_address=values.get("wp:comment_author_IP", "").strip() or None,
