@@ -85,7 +85,7 @@ def test_reimport_changes_nothing_and_dry_run_writes_nothing():
     """A dry run writes nothing; a second import leaves every row as it was."""
     report = run(EXPORT, "--dry-run")
     assert not Post.objects.exists()
-    assert "Comments: 4 would be created (3 approved, 1 removed)" in report
+    assert "Comments: 5 would be created (4 approved, 1 removed)" in report
     run(EXPORT)
     before = snapshot()
     assert "Posts: 0 created, 0 updated, 3 unchanged" in run(EXPORT)
@@ -168,3 +168,12 @@ def test_a_feed_with_no_blogger_entries_is_refused(tmp_path):
     )
     with pytest.raises(CommandError, match=r"feed\.atom: not a Blogger export: no entry"):
         run(feed)
+
+
+def test_a_page_keeps_its_comments(client):
+    """Blogger names a page's comments' target "….post-N" for the page "….page-N"."""
+    run(EXPORT)
+    about = Post.objects.get(import_ref=f"{BLOG}.page-5")
+    assert (about.kind, about.get_absolute_url()) == ("page", "/about/")
+    assert [c.body for c in about.comments.all()] == ["Who writes this blog?"]
+    assert "Who writes this blog?" in client.get("/about/").content.decode()

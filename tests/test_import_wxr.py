@@ -372,3 +372,12 @@ def test_a_file_without_any_date_is_dated_when_imported(tmp_path):
     before = snapshot()
     assert "Posts: 0 created, 0 updated, 1 unchanged" in run(undated, "--skip-bad")
     assert snapshot() == before
+
+
+def test_guid_redirects_are_not_planned_twice():
+    """The guid kept as a redirect the first time is found the second: nothing changes."""
+    run(HTTPS)
+    assert OriginalURL.objects.filter(url="http://ms-selfie.blog/?p=4101").exists()
+    before = snapshot()
+    assert "Redirects: 0 created" in run(HTTPS)
+    assert snapshot() == before

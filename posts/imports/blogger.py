@@ -264,7 +264,8 @@ def attach(parsed: ParsedFile, posts: dict[str, SourcePost], comments: list) -> 
             seen.add(target)
             comment.parent_ref = comment.parent_ref or target
             target = by_ref[target][1]
-        post = posts.get(target)
+        # Blogger names the page a comment is on as a post ("….post-5" for "….page-5").
+        post = posts.get(target) or posts.get(target.replace(".post-", ".page-"))
         if post is None:
             # Not a post in this file: maybe imported before; the plan checks.
             post = posts[target] = SourcePost(

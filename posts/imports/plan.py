@@ -199,7 +199,7 @@ class Context:
                 related[entry.post_id].append(
                     (entry.position, entry.published_on, entry.text, entry.url)
                 )
-        urls = [u for s in sources if s.fields for u in s.fields.urls]
+        urls = [u for s in sources if s.fields for u in s.fields.urls + s.fields.loose_urls]
         refs = [c.ref for s in sources for c in s.comments]
         refs += [c.parent_ref for s in sources for c in s.comments if c.parent_ref]
         usernames = {c.username for s in sources for c in s.comments if c.username}

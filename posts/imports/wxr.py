@@ -178,8 +178,10 @@ class WxrReader:
         post_id = values.get("wp:post_id", "").strip()
         title = values.get("title", "").strip()
         label = f"{kind} {post_id} {title[:60]!r}"
-        if not post_id.isdigit():
-            parsed.problem(line, f"{kind} {title[:60]!r} has no numeric wp:post_id")
+        # Without a wp:post_id (hand-made files), the item's guid or link names it.
+        name = values.get("guid", "").strip() or values.get("link", "").strip()
+        if not post_id.isdigit() and not name.startswith(("http://", "https://")):
+            parsed.problem(line, f"{kind} {title[:60]!r} has no wp:post_id, guid or link")
             return None
         wp_status = values.get("wp:status", "").strip()
         status = POST_STATUS.get(wp_status)
@@ -207,9 +209,9 @@ class WxrReader:
         if undated:
             published_at = self.now
             parsed.notes.append(f"{label}: no date in the file; dated when first imported")
-        order = (published_at, int(post_id))
+        order = (published_at, int(post_id) if post_id.isdigit() else 0)
         tags, categories = self.read_terms(repeated, order)
-        short_link = f"{self.base}/?p={post_id}"
+        short_link = f"{self.base}/?p={post_id}" if post_id.isdigit() else name
         parent_id = values.get("wp:post_parent", "0").strip()
         creator = values.get("dc:creator", "").strip()
         fields = PostFields(
@@ -258,8 +260,8 @@ class WxrReader:
         """The permalink, the short links, and addresses msblog recorded."""
         links = [
             values.get("link", "").strip(),
-            f"{self.base}/?p={post_id}",
-            f"{self.base}/?page_id={post_id}" if kind == "page" else "",
+            f"{self.base}/?p={post_id}" if post_id.isdigit() else "",
+            f"{self.base}/?page_id={post_id}" if kind == "page" and post_id.isdigit() else "",
             *metas.get(f"{META}original_url", []),
         ]
         return [link for link in dict.fromkeys(links) if link.startswith(("http://", "https://"))]
