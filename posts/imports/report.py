@@ -13,7 +13,8 @@ PAST = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 def post_url(post_plan: PostPlan) -> str:
     if not post_plan.values:
         return ""
-    post = Post(slug=post_plan.values["slug"], published_at=post_plan.values["published_at"])
+    values = post_plan.values
+    post = Post(slug=values["slug"], published_at=values["published_at"], kind=values["kind"])
     return post.get_absolute_url()
 
 
