@@ -361,9 +361,9 @@ def test_a_file_without_any_date_is_dated_when_imported(tmp_path):
     keeps that date, so nothing changes; the guid another post has is no redirect."""
     undated = tmp_path / "undated.xml"
     undated.write_text(
-        (DATA / "wxr-incomplete.xml").read_text().replace(
-            "\t<pubDate>Tue, 05 Mar 2019 18:00:00 +0000</pubDate>\n", ""
-        )
+        (DATA / "wxr-incomplete.xml")
+        .read_text()
+        .replace("\t<pubDate>Tue, 05 Mar 2019 18:00:00 +0000</pubDate>\n", "")
     )
     report = run(undated, "--skip-bad")
     post = Post.objects.get(title="Undated note")
