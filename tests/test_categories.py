@@ -96,3 +96,11 @@ def test_a_post_shows_its_categories_apart_from_its_tags(client, page_soup):
     tags = [a.get_text() for a in soup.select(".tag-list a")]
     assert categories == ["Trials"] and tags == ["#MSBlog", "#news"]
     assert soup.select_one(".category-list a")["href"] == "/category/research/trials/"
+
+
+def test_category_pages_are_in_the_sitemap(client):
+    """Each category with published posts is listed at its full address."""
+    run(TERMS)
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/category/research/trials/</loc>" in sitemap
+    assert "http://testserver/category/news/</loc>" in sitemap
