@@ -381,3 +381,29 @@ def test_guid_redirects_are_not_planned_twice():
     before = snapshot()
     assert "Redirects: 0 created" in run(HTTPS)
     assert snapshot() == before
+
+
+def test_items_without_a_post_id_are_named_by_their_guid(tmp_path):
+    """A hand-made file without wp:post_id: each item is its own post, named by its guid,
+    with its comments; importing it again changes nothing."""
+    item = """<item><title>{0}</title><guid isPermaLink="false">https://old.example.org/?p={1}</guid>
+      <wp:post_date>2008-06-0{1} 10:00:00</wp:post_date><wp:status>publish</wp:status>
+      <wp:post_type>post</wp:post_type><content:encoded><![CDATA[Text of {0}.]]></content:encoded>
+      <wp:comment><wp:comment_id>{1}0</wp:comment_id><wp:comment_content>On {0}</wp:comment_content>
+      <wp:comment_approved>1</wp:comment_approved></wp:comment></item>"""
+    plain = tmp_path / "no-ids.xml"
+    plain.write_text(
+        '<rss xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2</wp:wxr_version>'
+        + item.format("First", 1)
+        + item.format("Second", 2)
+        + "</channel></rss>"
+    )
+    run(plain)
+    posts = Post.objects.order_by("published_at")
+    assert [(p.title, p.import_ref) for p in posts] == [
+        ("First", "https://old.example.org/?p=1"),
+        ("Second", "https://old.example.org/?p=2"),
+    ]
+    assert [c.body for c in Comment.objects.order_by("pk")] == ["On First", "On Second"]
+    assert "Posts: 0 created, 0 updated, 2 unchanged" in run(plain)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from posts.models import ContentVersion
+from posts.models import ContentVersion, Post
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -65,3 +65,11 @@ def test_a_file_that_cannot_be_read_gets_no_skip_bad_hint():
     with pytest.raises(CommandError) as caught:
         run("import_wxr", DATA / "wxr-orphan.xml")
     assert "(--skip-bad leaves bad items out)" in str(caught.value)
+
+
+def test_a_quiet_import_prints_no_progress():
+    """With --verbosity 0 an import says nothing on standard error, and still imports."""
+    err = io.StringIO()
+    run("import_wxr", DATA / "wxr-basic.xml", "--verbosity", "0", stderr=err)
+    assert err.getvalue() == ""
+    assert Post.objects.count() == 4

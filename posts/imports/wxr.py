@@ -179,8 +179,8 @@ class WxrReader:
         title = values.get("title", "").strip()
         label = f"{kind} {post_id} {title[:60]!r}"
         # Without a wp:post_id (hand-made files), the item's guid or link names it.
-        name = values.get("guid", "").strip() or values.get("link", "").strip()
-        if not post_id.isdigit() and not name.startswith(("http://", "https://")):
+        item_name = values.get("guid", "").strip() or values.get("link", "").strip()
+        if not post_id.isdigit() and not item_name.startswith(("http://", "https://")):
             parsed.problem(line, f"{kind} {title[:60]!r} has no wp:post_id, guid or link")
             return None
         wp_status = values.get("wp:status", "").strip()
@@ -211,7 +211,7 @@ class WxrReader:
             parsed.notes.append(f"{label}: no date in the file; dated when first imported")
         order = (published_at, int(post_id) if post_id.isdigit() else 0)
         tags, categories = self.read_terms(repeated, order)
-        short_link = f"{self.base}/?p={post_id}" if post_id.isdigit() else name
+        short_link = f"{self.base}/?p={post_id}" if post_id.isdigit() else item_name
         parent_id = values.get("wp:post_parent", "0").strip()
         creator = values.get("dc:creator", "").strip()
         fields = PostFields(

@@ -85,8 +85,11 @@ def opened(path: Path, *, progress: Progress | None):
         except (OSError, EOFError) as exc:
             raise refuse(path, 0, f"a damaged compressed file: {exc}") from None
         raw.seek(0)
-        counted = progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
-        counted = counted if progress is not None else raw
+        counted = (
+            raw
+            if progress is None
+            else progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
+        )
         yield gzip.GzipFile(fileobj=counted) if compressed else counted
         if progress is not None:
             counted.close()
