@@ -155,10 +155,12 @@ def main():
     print(f"first import:  {first:7.1f} s   peak RSS {rss_first:7.0f} MiB")
     print(f"second import: {again:7.1f} s   (nothing to change)")
     print(f"peak RSS before importing {rss_before:.0f} MiB, at the end {peak_rss_mib():.0f} MiB")
-    for line in report.splitlines()[-7:-1]:
-        if not line.startswith("  "):
+    summary = ("Posts:", "Comments:", "Tags:", "Categories:", "Redirects:", "Not imported")
+    for line in report.splitlines():
+        if line.startswith(summary):
             print(f"  {line}")
-    print(f"  second run: {report_again.splitlines()[-6]}")
+    posts_again = next(line for line in report_again.splitlines() if line.startswith("Posts:"))
+    print(f"  second run: {posts_again}")
 
 
 if __name__ == "__main__":

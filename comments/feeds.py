@@ -63,7 +63,8 @@ class PostCommentsFeed(LatestCommentsFeed):
             date = datetime.date(year, month, day)
         except ValueError:
             raise Http404("No such date.") from None
-        return get_object_or_404(Post.objects.published(), slug=slug, published_at__date=date)
+        posts = Post.objects.published().unprotected()
+        return get_object_or_404(posts, slug=slug, published_at__date=date)
 
     def title(self, post):
         return f"Comments on “{post.title}”"

@@ -29,9 +29,9 @@ class CommentQuerySet(TreeQuerySet):
         )
 
     def readable(self):
-        """Public comments on published posts: what lists outside a post page may show
-        (sidebar, feeds, search)."""
-        return self.public().filter(post__in=Post.objects.published())
+        """Public comments on published posts and pages without a password: what lists
+        outside a post page may show (sidebar, feeds, search, comment links)."""
+        return self.public().filter(post__in=Post.objects.visible().unprotected())
 
     def in_thread(self, *, own_pending_ids=()):
         """Rows a thread is drawn from: public comments, removed ones and stand-ins (shown

@@ -3,6 +3,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,6 +15,7 @@ from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
 from msblog.routers import read_primary
 from posts.models import Post
+from posts.protection import can_read
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,9 @@ RETRY_AFTER_SECONDS = 30
 
 @require_POST
 def comment_create(request, post_id):
-    post = get_object_or_404(Post.objects.published(), pk=post_id)
+    post = get_object_or_404(Post.objects.visible(), pk=post_id)
+    if not can_read(request, post):
+        return HttpResponseForbidden("This post is password protected.")
     form = CommentForm(request.POST, post=post)
     ip_address = request.META.get("REMOTE_ADDR")
     if flood.too_many_attempts(ip_address):
@@ -131,7 +135,7 @@ def comment_permalink(request, comment_id):
     """/comments/ID/: the page of the thread that shows the comment, at its anchor."""
     own = pending_ids(request)
     visible = Comment.objects.readable() | Comment.objects.filter(
-        pk__in=own, status=Comment.Status.PENDING, post__in=Post.objects.published()
+        pk__in=own, status=Comment.Status.PENDING, post__in=Post.objects.visible().unprotected()
     )
     comment = get_object_or_404(visible.select_related("post"), pk=comment_id)
     page = page_number_of(comment, own_pending_ids=own)

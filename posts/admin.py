@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html_join
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from posts.caching import content_changed
-from posts.models import Author, OriginalURL, Post, RelatedEntry
+from posts.html import clean_post_html
+from posts.models import Author, Category, OriginalURL, Post, RelatedEntry
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -45,27 +47,82 @@ class RetiresCachedPages:
 
 @admin.register(Post)
 class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
-    list_display = ("title", "author", "status", "published_at", "comments_open")
-    list_filter = ("status", "comments_open", "author", "tags", "published_at")
+    list_display = ("title", "kind", "author", "status", "published_at", "comments_open")
+    list_filter = (
+        "kind",
+        "status",
+        "comments_open",
+        "author",
+        "categories",
+        "tags",
+        "published_at",
+    )
     search_fields = ("title", "lede", "body")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_at"
     list_select_related = ("author",)
     inlines = [RelatedEntryInline, OriginalURLInline]
+    readonly_fields = ("source_texts",)
     fieldsets = [
         (
             None,
-            {"fields": ["title", "slug", "author", "lede", "body", "coi", "postscript", "tags"]},
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "author",
+                    "lede",
+                    "body",
+                    "coi",
+                    "postscript",
+                    "categories",
+                    "tags",
+                ]
+            },
         ),
-        ("Publishing", {"fields": ["status", "published_at", "comments_open"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "password", "published_at", "comments_open", "kind", "parent"]},
+        ),
+        ("Imported", {"fields": ["source_texts"], "classes": ["collapse"]}),
     ]
+    filter_horizontal = ("categories",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "kind" in form.base_fields:
+            form.base_fields["kind"].required = False  # left out: a post (the default)
+        return form
+
+    @admin.display(description="source as imported")
+    def source_texts(self, post):
+        """What an import repaired (mojibake), as the source had it: kept, read only."""
+        texts = post.source_texts.all() if post.pk else []
+        return (
+            format_html_join(
+                "",
+                "<p><strong>{}</strong> ({})</p><pre>{}</pre>",
+                ((t.repair, t.imported_at, t.text) for t in texts),
+            )
+            or "—"
+        )
+
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()
+        # Stored as shown (see posts.html), so an export read back in is the same row.
+        obj.body, obj.postscript = clean_post_html(obj.body), clean_post_html(obj.postscript)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Category)
+class CategoryAdmin(RetiresCachedPages, admin.ModelAdmin):
+    list_display = ("name", "slug", "parent")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
 
 
 @admin.register(Author)

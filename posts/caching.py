@@ -71,7 +71,7 @@ def next_timed_change(now: datetime.datetime) -> datetime.datetime | None:
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     if days:
         window = datetime.timedelta(days=days)
-        still_open = Post.objects.published().filter(
+        still_open = Post.objects.visible().filter(
             comments_open=True, published_at__gt=now - window
         )
         oldest = still_open.aggregate(at=Min("published_at"))["at"]

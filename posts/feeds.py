@@ -31,7 +31,8 @@ class LatestPostsFeed(BaseFeed):
     description_template = "posts/feed_post_description.html"
 
     def posts(self, obj):
-        return Post.objects.published().select_related("author").prefetch_related("tags")
+        posts = Post.objects.published().unprotected()
+        return posts.select_related("author").prefetch_related("tags")
 
     def items(self, obj):
         return self.posts(obj)[: settings.FEED_ITEMS]

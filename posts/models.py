@@ -32,9 +32,54 @@ class Author(models.Model):
         return reverse("posts:author", kwargs={"slug": self.slug})
 
 
+class Category(models.Model):
+    """A WordPress category: hierarchical, shown apart from tags ("Posted in …")."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        path = "/".join(category.slug for category in self.ancestors())
+        return reverse("posts:category", kwargs={"path": path})
+
+    def ancestors(self) -> list["Category"]:
+        """Parents first, this category last (a loop in bad data is cut, not followed)."""
+        chain, node = [], self
+        while node is not None and node not in chain:
+            chain.insert(0, node)
+            node = node.parent
+        return chain
+
+
 class PostQuerySet(models.QuerySet):
-    def published(self):
+    def visible(self):
+        """Posts and pages anyone may open at their address: published and due. One with
+        a password shows its body and comments only with it (posts.protection)."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def published(self):
+        """The blog's posts, as lists, archives and feeds show them: visible, not pages."""
+        return self.visible().filter(kind=Post.Kind.POST)
+
+    def pages(self):
+        """Visible pages (About, Contact…): at their own address, never in the lists."""
+        return self.visible().filter(kind=Post.Kind.PAGE)
+
+    def unprotected(self):
+        """Without a password: what feeds, search, the sitemap and comment lists may show
+        (lists show a protected post's title only)."""
+        return self.filter(password="")
 
     def scheduled(self):
         """Posts set to publish themselves later: public once their time comes."""
@@ -69,6 +114,11 @@ class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+        PRIVATE = "private", "Private"  # for the blog team only, as in WordPress
+
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
@@ -80,6 +130,27 @@ class Post(models.Model):
     )
     postscript = models.TextField(blank=True, help_text="HTML shown after the CoI line.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.POST,
+        help_text="A page (About, Contact…) has its own address and is not listed with posts.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subpages",
+        limit_choices_to={"kind": "page"},
+        help_text="For a page: the page it sits under (its address starts with that one's).",
+    )
+    password = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Readers must give it to see the body and comments; the post stays out "
+        "of feeds, search and the sitemap.",
+    )
     published_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     comments_open = models.BooleanField(default=True)
@@ -89,6 +160,7 @@ class Post(models.Model):
     )
 
     tags = TaggableManager(blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="posts")
     objects = PostQuerySet.as_manager()
 
     class Meta:
@@ -97,15 +169,29 @@ class Post(models.Model):
         indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]), name="post_status_valid"
-            )
+                condition=models.Q(status__in=["draft", "published", "private"]),
+                name="post_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["post", "page"]), name="post_kind_valid"
+            ),
         ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
+        if self.kind == self.Kind.PAGE:
+            return reverse("posts:page", kwargs={"page_path": self.page_path()})
         return reverse("posts:detail", kwargs=self.permalink_kwargs())
+
+    def page_path(self) -> str:
+        """A page's address under its parents, as in WordPress: "about/our-team"."""
+        slugs, node = [], self
+        while node is not None and node.slug not in slugs:
+            slugs.insert(0, node.slug)
+            node = node.parent
+        return "/".join(slugs)
 
     def permalink_kwargs(self) -> dict:
         published = timezone.localtime(self.published_at)
@@ -116,13 +202,18 @@ class Post(models.Model):
             "slug": self.slug,
         }
 
-    def get_comments_feed_url(self):
+    def get_comments_feed_url(self) -> str:
+        """A post's comment feed; pages and protected posts have none."""
+        if self.kind == self.Kind.PAGE or self.password:
+            return ""
         return reverse("posts:post-comments-feed", kwargs=self.permalink_kwargs())
 
     def get_comments_page_url(self, number: int) -> str:
         """Page ``number`` of the comment thread; page 1 is the post's own address."""
         if number <= 1:
             return self.get_absolute_url()
+        if self.kind == self.Kind.PAGE:
+            return f"{self.get_absolute_url()}comment-page-{number}/"
         kwargs = {**self.permalink_kwargs(), "cpage": number}
         return reverse("posts:detail-comment-page", kwargs=kwargs)
 
@@ -183,6 +274,23 @@ class RelatedEntry(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+
+class SourceText(models.Model):
+    """An imported post's source as it was, kept where the import repaired it (a capture
+    read in the wrong encoding, mended by ftfy): nothing captured is ever lost."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="source_texts")
+    text = models.TextField()
+    repair = models.CharField(max_length=300, help_text="What the import changed.")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "source text"
+        ordering = ["post", "pk"]
+
+    def __str__(self):
+        return f"{self.post}: {self.repair}"
 
 
 class ContentVersion(models.Model):

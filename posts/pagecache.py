@@ -20,6 +20,7 @@ from django.utils.http import http_date
 from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from posts.caching import caching_on, placeholder, request_version
+from posts.protection import COOKIE_NAME as POSTPASS_COOKIE
 
 CSRF_PLACEHOLDER = placeholder("csrf")
 TIMESTAMP_PLACEHOLDER = placeholder("form-timestamp")
@@ -33,6 +34,8 @@ def is_public_reader(request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     if PENDING_COOKIE in request.COOKIES or MESSAGES_COOKIE in request.COOKIES:
+        return False
+    if POSTPASS_COOKIE in request.COOKIES:  # may see protected posts: never shared
         return False
     return not request.user.is_authenticated
 

@@ -9,8 +9,9 @@ from django.db.models import Count, Q, Subquery
 from comments.models import Comment
 from posts.models import Post
 
-# Enough to draw a link to a post: its title and the two parts of its permalink.
-LINK_FIELDS = ("title", "slug", "published_at")
+# Enough to draw a link to a post: its title and the parts of its permalink (a page's
+# address also reads its parents).
+LINK_FIELDS = ("title", "slug", "published_at", "kind", "parent")
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:

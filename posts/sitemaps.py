@@ -1,5 +1,6 @@
-"""sitemap.xml: the home page, every published post, and the tag, author and archive
-pages that list them. Each section is one query (plus the paginator's count)."""
+"""sitemap.xml: the home page, every published post and page (less password-protected
+ones), and the tag, category, author and archive pages that list them. Each section is
+one query (plus the paginator's count)."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from taggit.models import Tag
 
-from posts.models import Author, Post
+from posts.models import Author, Category, Post
 from posts.selectors import LINK_FIELDS
 
 
@@ -28,10 +29,32 @@ class PostSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Post.objects.published().only(*LINK_FIELDS, "updated_at")
+        return Post.objects.published().unprotected().only(*LINK_FIELDS, "updated_at")
 
     def lastmod(self, post):
         return post.updated_at
+
+
+class PageSitemap(PostSitemap):
+    priority = 0.6
+
+    def items(self):
+        # Three levels of parents in the same query, for the pages' addresses.
+        pages = Post.objects.pages().unprotected().select_related("parent__parent__parent")
+        return pages.order_by("pk")
+
+
+class CategorySitemap(Sitemap):
+    def items(self):
+        return (
+            Category.objects.filter(posts__in=Post.objects.published())
+            .annotate(lastmod=Max("posts__updated_at"))
+            .select_related("parent__parent__parent")
+            .order_by("slug")
+        )
+
+    def lastmod(self, category):
+        return category.lastmod
 
 
 class TagSitemap(Sitemap):
@@ -93,7 +116,9 @@ class ArchiveSitemap(Sitemap):
 SITEMAPS = {
     "home": HomeSitemap,
     "posts": PostSitemap,
+    "pages": PageSitemap,
     "tags": TagSitemap,
+    "categories": CategorySitemap,
     "authors": AuthorSitemap,
     "archives": ArchiveSitemap,
 }

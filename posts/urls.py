@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from comments import feeds as comment_feeds
 from posts import converters, feeds, views
@@ -27,6 +27,12 @@ urlpatterns = [
     path("tag/<tag:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
     path("tag/<tag:slug>/feed/atom/", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),
     path("author/<slug:slug>/", public_page(views.AuthorPostListView.as_view()), name="author"),
+    re_path(
+        r"^category/(?P<path>[-\w]+(?:/[-\w]+)*)/$",
+        public_page(views.CategoryPostListView.as_view()),
+        name="category",
+    ),
+    path("unlock/<int:pk>/", views.unlock, name="unlock"),
     path("<yyyy:year>/", public_page(views.PostYearArchiveView.as_view()), name="archive-year"),
     path(
         "<yyyy:year>/<mm:month>/",
@@ -58,4 +64,6 @@ urlpatterns = [
         public_page(comment_feeds.PostCommentsAtomFeed()),
         name="post-comments-feed-atom",
     ),
+    # Last: a page at its WordPress address ("/about/", "/about/our-team/"), slugs only.
+    re_path(r"^(?P<page_path>[-\w]+(?:/[-\w]+)*)/$", views.PageDetailView.as_view(), name="page"),
 ]

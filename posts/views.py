@@ -1,9 +1,12 @@
+import re
 from functools import partial
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
 from django.views.generic import (
     DateDetailView,
     DayArchiveView,
@@ -14,9 +17,17 @@ from django.views.generic import (
 from taggit.models import Tag
 
 from comments.selectors import discussion_for
-from posts import selectors
-from posts.models import Author, Post, attach_comment_counts
+from posts import protection, selectors
+from posts.models import Author, Category, Post, attach_comment_counts
 from posts.pagecache import CSRF_PLACEHOLDER, TIMESTAMP_PLACEHOLDER, serve_public_page
+
+COMMENT_PAGE = re.compile(r"comment-page-(\d+)")
+
+
+def with_categories(posts):
+    """Posts with their categories and, for their addresses, up to three ancestors each."""
+    categories = Category.objects.select_related("parent__parent__parent")
+    return posts.prefetch_related(Prefetch("categories", queryset=categories))
 
 
 class CommentCountsOnPage:
@@ -34,7 +45,8 @@ class PostListView(CommentCountsOnPage, ListView):
     paginate_by = settings.POSTS_PER_PAGE
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author").prefetch_related("tags")
+        posts = Post.objects.published().select_related("author").prefetch_related("tags")
+        return with_categories(posts)
 
 
 class TagPostListView(PostListView):
@@ -48,6 +60,43 @@ class TagPostListView(PostListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class CategoryPostListView(PostListView):
+    """A category's posts, and those of the categories under it (as in WordPress)."""
+
+    template_name = "posts/category_post_list.html"
+    allow_empty = False
+
+    def get(self, request, *args, **kwargs):
+        slugs = kwargs["path"].split("/")
+        self.category = get_object_or_404(
+            Category.objects.select_related("parent__parent__parent"), slug=slugs[-1]
+        )
+        if self.category.get_absolute_url() != request.path:
+            return redirect(self.category.get_absolute_url(), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        family = descendants(self.category)
+        return super().get_queryset().filter(categories__in=family).distinct()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+def descendants(category: Category) -> list[int]:
+    """The ids of a category and every category under it, from one query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    family, queue = [], [category.pk]
+    while queue:
+        pk = queue.pop()
+        if pk not in family:
+            family.append(pk)
+            queue.extend(children.get(pk, []))
+    return family
 
 
 class AuthorPostListView(PostListView):
@@ -80,7 +129,7 @@ class PostArchiveMixin(CommentCountsOnPage):
 
     def get_dated_items(self):
         date_list, posts, extra_context = super().get_dated_items()
-        return date_list, posts.prefetch_related("tags"), extra_context
+        return date_list, with_categories(posts.prefetch_related("tags")), extra_context
 
 
 class PostYearArchiveView(PostArchiveMixin, YearArchiveView):
@@ -111,9 +160,16 @@ class PostDetailView(DateDetailView):
 
     def get_queryset(self):
         posts = Post.objects.select_related("author").prefetch_related("tags", "related_entries")
-        return posts if self.can_preview() else posts.published()
+        posts = with_categories(posts)
+        return posts.filter(kind=Post.Kind.POST) if self.can_preview() else posts.published()
+
+    def get_template_names(self):
+        return ["posts/post_locked.html"] if self.locked else [self.template_name]
 
     def get_context_data(self, **kwargs):
+        self.locked = not protection.can_read(self.request, self.object)
+        if self.locked:
+            return self.locked_context(super().get_context_data(**kwargs))
         context = super().get_context_data(**kwargs)
         page_number = self.kwargs.get("cpage", 1)
         discussion = discussion_for(self.request, self.object, page_number=page_number)
@@ -126,8 +182,15 @@ class PostDetailView(DateDetailView):
                 csrf_placeholder=CSRF_PLACEHOLDER,
                 ts_placeholder=TIMESTAMP_PLACEHOLDER,
             )
-        context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
-        context["related_posts"] = selectors.related_posts(self.object)
+        if self.object.kind == Post.Kind.POST:
+            context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
+            context["related_posts"] = selectors.related_posts(self.object)
+        return context
+
+    def locked_context(self, context):
+        """A protected post before its password: the title and a form, nothing else."""
+        if self.page_cacheable:
+            context.update(page_cacheable=True, csrf_placeholder=CSRF_PLACEHOLDER)
         return context
 
     def get(self, request, *args, **kwargs):
@@ -143,3 +206,48 @@ class PostDetailView(DateDetailView):
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk
         return response
+
+
+class PageDetailView(PostDetailView):
+    """A page at its WordPress address, "/about/our-team/", with its comments."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # The address catches any path of slugs: only an existing page may answer 405.
+        self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def get_queryset(self):
+        posts = Post.objects.select_related("author").prefetch_related("related_entries")
+        return posts.filter(kind=Post.Kind.PAGE) if self.can_preview() else posts.pages()
+
+    def get_object(self, queryset=None):
+        slugs = self.kwargs["page_path"].split("/")
+        page = get_object_or_404(self.get_queryset(), slug=slugs[-1])
+        if page.page_path() != "/".join(slugs):
+            raise Http404("No page has this address.")
+        return page
+
+    def get(self, request, *args, **kwargs):
+        path = kwargs["page_path"]
+        head, _, last = path.rpartition("/")
+        number = COMMENT_PAGE.fullmatch(last)
+        if number and head:
+            kwargs["page_path"], kwargs["cpage"] = head, int(number[1])
+            if kwargs["cpage"] == 1:
+                return redirect(f"/{head}/", permanent=True)
+        self.kwargs = kwargs
+        return serve_public_page(request, partial(self.render_page, request, *args, **kwargs))
+
+
+@require_POST
+def unlock(request, pk):
+    """The password form of a protected post: right, the post opens for this browser."""
+    post = get_object_or_404(Post.objects.visible().exclude(password=""), pk=pk)
+    if protection.password_matches(post, request.POST.get("password", "")):
+        response = redirect(post.get_absolute_url())
+        protection.remember_unlock(request, response, post)
+        return response
+    context = {"post": post, "object": post, "unlock_error": "That password is not right."}
+    response = render(request, "posts/post_locked.html", context, status=403)
+    add_never_cache_headers(response)
+    return response

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from posts.capture import CaptureError, ListBlock, Paragraph, decode_capture, parse_capture
+from posts.imports.capture import CaptureError, ListBlock, Paragraph, decode_capture, parse_capture
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 SOURCES = {s["file"]: s for s in json.loads((SEEDS / "sources.json").read_text())["seeds"]}

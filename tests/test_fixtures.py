@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from comments.models import Comment
-from posts.capture import Paragraph, decode_capture, parse_capture
+from posts.imports.capture import Paragraph, decode_capture, parse_capture
 from posts.models import Post
 
 ROOT = Path(__file__).resolve().parent.parent

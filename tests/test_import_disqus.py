@@ -1,6 +1,8 @@
 """import_disqus: Disqus comments onto the posts their threads link to."""
 
+import gzip
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,8 @@ from django.core import serializers
 from django.core.management import CommandError, call_command
 
 from comments.models import Comment
-from posts.models import Post
+from posts.models import OriginalURL, Post
+from tests.factories import make_post
 
 DATA = Path(__file__).resolve().parent / "data"
 EXPORT = DATA / "disqus.xml"
@@ -92,3 +95,52 @@ def test_not_a_disqus_file_is_refused():
     """A WordPress export given to import_disqus is refused."""
     with pytest.raises(CommandError, match="not a Disqus export"):
         run(DATA / "wxr-basic.xml")
+
+
+VARIANTS = DATA / "disqus-variants.xml"
+
+
+@pytest.fixture
+def chinese_slug_post():
+    post = make_post(title="研究", slug="yan-jiu")
+    OriginalURL.objects.create(post=post, url="https://ms-selfie.blog/2015/01/%E7%A0%94%E7%A9%B6/")
+    return post
+
+
+def test_thread_links_match_whatever_their_escapes_scheme_www_and_slash(chinese_slug_post):
+    """%e7 and %E7, http and https, www. or not, a trailing slash or not: the same page."""
+    run(VARIANTS, "--skip-bad")
+    assert [c.author_name for c in chinese_slug_post.comments.all()] == ["Traveller"]
+
+
+def test_comments_of_a_deleted_thread_are_kept_but_never_public(client, chinese_slug_post):
+    """A thread Disqus marks deleted keeps its comments, removed: no reader sees them."""
+    run(VARIANTS, "--skip-bad")
+    comment = Comment.objects.get(import_ref="disqus:profgmsblog/9501")
+    assert comment.status == "removed"
+    post = Post.objects.get(slug="alemtuzumab-replay")
+    assert "Marmoset" not in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_each_bad_comment_says_what_is_wrong(chinese_slug_post):
+    """No date, an unknown thread, no id: each message names its own problem."""
+    with pytest.raises(CommandError) as caught:
+        run(VARIANTS)
+    message = str(caught.value)
+    assert "disqus-variants.xml:39: comment 9502: no valid createdAt" in message
+    assert "disqus-variants.xml:47: comment 9503: its thread 999 is not in the file" in message
+    assert "disqus-variants.xml:54: comment (no dsq:id): no dsq:id" in message
+    assert message.endswith("Nothing was imported (--skip-bad leaves bad items out).")
+
+
+def test_a_compressed_export_is_read_and_an_archive_is_refused(tmp_path):
+    """Disqus sends its export gzipped: it is read as it is. A ZIP archive is refused with
+    what to do."""
+    packed = tmp_path / "export.xml.gz"
+    packed.write_bytes(gzip.compress(EXPORT.read_bytes()))
+    assert "Comments: 6 created" in run(packed)
+    archive = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("export.xml", EXPORT.read_text())
+    with pytest.raises(CommandError, match=r"takeout\.zip: a ZIP archive, not an export"):
+        run(archive)

@@ -94,13 +94,14 @@ def test_reimport_changes_nothing():
     before = snapshot()
     report = run_import()
     assert snapshot() == before
-    assert "(unchanged)" in report and "created" not in report
+    assert "Posts: 0 created, 0 updated, 5 unchanged" in report
+    assert "Comments: 0 created (none), 0 updated, 74 unchanged" in report
 
 
 def test_report_names_what_was_found():
     """The report gives per-page counts and the gap to the page's own count."""
     report = run_import()
-    assert "page says 8 thoughts: +3 not in the capture" in report
+    assert "page says 8 comments: +3 not in the capture" in report
     assert "comments found 11 (6 top-level, 5 replies" in report
     assert "stand-ins for missing parents 1" in report
 

@@ -36,9 +36,9 @@ def test_post_page_query_count_is_constant(client, page_soup, settings, size):
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, response = count_queries(client, post.get_absolute_url())
-    # content version, post+author, tags, related entries, thread, count, previous/next,
-    # related posts, sidebar posts and comments
-    assert queries == 10
+    # content version, post+author, tags, categories, related entries, thread, count,
+    # previous/next, related posts, sidebar posts and comments
+    assert queries == 11
     assert len(page_soup(response).select("li.comment")) == size
 
 
@@ -48,7 +48,7 @@ def test_paginated_post_page_query_count_is_constant(client, page_soup, size):
     post = make_post(tags=["MSBlog", "MSResearch"])
     make_thread(post, size)
     queries, _ = count_queries(client, post.get_absolute_url())
-    assert queries == 11
+    assert queries == 12
 
 
 def test_warm_post_page_runs_one_query(client):
@@ -69,7 +69,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     for body in ("first", "second", "third"):
         client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
-    assert queries == 10  # a page of the thread, less related posts: this post has no tags
+    assert queries == 11  # a page of the thread, less related posts: this post has no tags
     assert response.content.decode().count("awaiting moderation") == 3
 
 
@@ -81,8 +81,8 @@ def test_home_query_count_is_constant(client, posts):
         make_comment(post)
     queries, _ = count_queries(client, reverse("posts:index"))
     # content version, page count, posts with authors, their comment counts, tags,
-    # sidebar (2)
-    assert queries == 7
+    # categories, sidebar (2)
+    assert queries == 8
 
 
 @pytest.mark.parametrize("posts", [3, 30])
@@ -92,8 +92,8 @@ def test_tag_page_query_count_is_constant(client, posts):
         make_comment(make_post(tags=["MSBlog"]))
     queries, _ = count_queries(client, reverse("posts:tag", args=["msblog"]))
     # content version, tag, exists (empty tag pages are 404s), page count, posts, comment
-    # counts, tags, sidebar (2)
-    assert queries == 9
+    # counts, tags, categories, sidebar (2)
+    assert queries == 10
 
 
 def populate(posts: int, comments_per_post: int = 2):
@@ -120,7 +120,7 @@ def test_post_pages_with_neighbours_and_related_posts_are_constant(client):
         populate(size, comments_per_post=1)
         post = Post.objects.published().order_by("?").first()
         counts.add(count_queries(client, post.get_absolute_url())[0])
-    assert counts == {11}
+    assert counts == {12}
 
 
 PAGES = {
@@ -128,14 +128,15 @@ PAGES = {
     "year archive": (
         lambda author: reverse("posts:archive-year", args=[2014]),
         # content version, exists, months, next year, previous year, count, posts, comment
-        # counts, tags, sidebar (2)
-        11,
+        # counts, tags, categories, sidebar (2)
+        12,
     ),
-    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 11),
+    "month archive": (lambda author: reverse("posts:archive-month", args=[2014, 2]), 12),
     # no days listed, but next and previous day and month
-    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 12),
-    # content version, author, exists, count, posts, comment counts, tags, sidebar (2)
-    "author": (lambda author: author.get_absolute_url(), 9),
+    "day archive": (lambda author: reverse("posts:archive-day", args=[2014, 2, 1]), 13),
+    # content version, author, exists, count, posts, comment counts, tags, categories,
+    # sidebar (2)
+    "author": (lambda author: author.get_absolute_url(), 10),
     # posts count and page, comments count and page, sidebar (2)
     "search": (lambda author: reverse("posts:search") + "?q=zanzibar", 6),
     "search posts": (lambda author: reverse("posts:search") + "?q=zanzibar&scope=posts", 4),
@@ -150,8 +151,8 @@ PAGES = {
     "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 4),
     # content version, comments with their posts
     "comments feed": (lambda author: reverse("posts:comments-feed"), 2),
-    # five sections: each a count and a page, but home and archives are lists
-    "sitemap": (lambda author: reverse("sitemap"), 7),
+    # seven sections: each a count and a page, but home and archives are lists
+    "sitemap": (lambda author: reverse("sitemap"), 9),
 }
 
 

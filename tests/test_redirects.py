@@ -1,5 +1,6 @@
 """Old WordPress and Blogspot links redirect permanently to the new permalinks."""
 
+import io
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,12 +78,12 @@ def test_old_address_of_a_draft_is_still_404(client):
 
 
 def test_an_old_address_with_a_query_matches_on_it(client):
-    """A stored ?p=77 address matches with that query only, which is not carried on; a
-    page that exists (the home page for "/?p=123") is never redirected."""
+    """A stored ?p=77 address matches with that query only, which is not carried on;
+    WordPress's plain permalink "/?p=123" leads to its post although "/" exists."""
     post = make_post(published_at=local_datetime(2015, 4, 2))
     OriginalURL.objects.create(post=post, url="http://multiple-sclerosis-research.org/?p=123")
     response = client.get("/", {"p": "123"})
-    assert response.status_code == 200  # the home page exists: nothing to redirect
+    assert (response.status_code, response["Location"]) == (301, post.get_absolute_url())
     OriginalURL.objects.create(post=post, url="http://old.example.org/archives/?p=77")
     response = client.get("/archives/", {"p": "77"})
     assert (response.status_code, response["Location"]) == (301, post.get_absolute_url())
@@ -136,3 +137,20 @@ def test_comment_anchor_after_redirect_is_a_public_comment(client, page_soup):
     response = client.get("/2020/05/z/", follow=True)
     assert response.redirect_chain == [(post.get_absolute_url(), 301)]
     assert page_soup(response).select_one(f"#comment-{comment.pk}") is not None
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_plain_permalinks_redirect_to_the_post(client):
+    """/?p=ID of the old site answers 301 to the new permalink, carrying other parameters;
+    an id no published post has is a 404, not the home page."""
+    call_command("import_wxr", str(DATA / "wxr-https.xml"), stdout=io.StringIO())
+    post = Post.objects.get(slug="reading-a-trial-report")
+    response = client.get("/?p=4101")
+    assert (response.status_code, response["Location"]) == (301, post.get_absolute_url())
+    reply = post.comments.first()
+    response = client.get(f"/?p=4101&replytocom={reply.pk}")
+    assert response["Location"] == f"{post.get_absolute_url()}?replytocom={reply.pk}"
+    assert client.get("/?p=999999").status_code == 404
+    assert client.get("/").status_code == 200

@@ -1,14 +1,24 @@
 """One sweep of every public page, feed, sitemap and search for anything hidden."""
 
 import datetime
+import io
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.factories import local_datetime, make_author, make_comment, make_post
+from posts.models import Post
+from tests.factories import (
+    comment_form_data,
+    local_datetime,
+    make_author,
+    make_comment,
+    make_post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +134,101 @@ def test_hidden_things_have_no_page_or_feed(site):
     ]
     for url in urls:
         assert client.get(url).status_code == 404, url
+
+
+DATA = Path(__file__).resolve().parent / "data"
+# Words only in a password-protected post or a private post (bodies, excerpt, comments).
+LOCKED = {"protected body": "Quokka", "protected comment": "Narwhal"}
+PRIVATE_WORDS = {"private title and body": "Axolotl", "private comment": "Pangolin"}
+
+
+@pytest.fixture
+def imported_protected():
+    call_command("import_wxr", str(DATA / "wxr-protected.xml"), stdout=io.StringIO())
+    protected = Post.objects.get(import_ref="https://ms-selfie.blog/?p=302")
+    private = Post.objects.get(import_ref="https://ms-selfie.blog/?p=303")
+    return protected, private
+
+
+def test_protected_and_private_posts_never_reach_a_reader(imported_protected):
+    """A protected post's body and comments, and everything of a private post, are on no
+    list, archive, feed, sitemap, search, comment link or old link; the protected post
+    is listed by title only."""
+    protected, private = imported_protected
+    narwhal = protected.comments.get()
+    pangolin = private.comments.get()
+    client = Client()
+    search = reverse("posts:search")
+    urls = [
+        "/",
+        "/2024/",
+        "/2024/02/",
+        "/2024/02/11/",
+        "/tag/msblog/",
+        "/category/clinicspeak/",
+        protected.author.get_absolute_url(),
+        "/feed/",
+        "/feed/atom/",
+        "/tag/msblog/feed/",
+        "/comments/feed/",
+        "/comments/feed/atom/",
+        "/sitemap.xml",
+        protected.get_absolute_url(),
+        f"{protected.get_absolute_url()}?replytocom={narwhal.pk}",
+        *(f"{search}?q={word.lower()}" for word in {**LOCKED, **PRIVATE_WORDS}.values()),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        if "?q=" in url:
+            text = text.replace(url.rsplit("q=", 1)[1], "")
+        for kind, word in {**LOCKED, **PRIVATE_WORDS}.items():
+            assert word.lower() not in text.lower(), f"{kind} leaks into {url}"
+    assert "Notes for the trial team" in client.get("/").content.decode()
+    for url in [
+        private.get_absolute_url(),
+        reverse("posts:post-comments-feed", kwargs=protected.permalink_kwargs()),
+        narwhal.get_absolute_url(),
+        pangolin.get_absolute_url(),
+        "/?p=303",
+        "/tag/axolotl/",
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_protected_post_opens_with_its_password_for_that_reader_only(imported_protected):
+    """WordPress's rule: the right password shows body and comments to that browser, in a
+    response no shared cache keeps; a wrong one shows nothing."""
+    protected, _ = imported_protected
+    reader, stranger = Client(), Client()
+    page = reader.get(protected.get_absolute_url()).content.decode()
+    assert "This post is password protected" in page and 'type="password"' in page
+    unlock = reverse("posts:unlock", args=[protected.pk])
+    wrong = reader.post(unlock, {"password": "guess"})
+    assert wrong.status_code == 403 and "Quokka" not in wrong.content.decode()
+    right = reader.post(unlock, {"password": "trial-team-2024"})
+    assert (right.status_code, right["Location"]) == (302, protected.get_absolute_url())
+    opened = reader.get(protected.get_absolute_url())
+    assert "Quokka protocol" in opened.content.decode()
+    assert "Narwhal site is ready." in opened.content.decode()
+    assert "private" in opened["Cache-Control"] and "public" not in opened["Cache-Control"]
+    assert "Quokka" not in stranger.get(protected.get_absolute_url()).content.decode()
+
+
+def test_commenting_on_a_protected_post_needs_its_password(imported_protected):
+    """The comment form of a locked post refuses a reader who has not given the password."""
+    protected, _ = imported_protected
+    count = protected.comments.count()
+    response = Client().post(
+        reverse("comments:create", args=[protected.pk]), comment_form_data(protected)
+    )
+    assert response.status_code == 403
+    assert protected.comments.count() == count
+
+
+def test_staff_who_edit_posts_see_a_private_post(imported_protected, admin_client):
+    """A private post is for the blog team, as in WordPress."""
+    _, private = imported_protected
+    response = admin_client.get(private.get_absolute_url())
+    assert response.status_code == 200 and "Axolotl words" in response.content.decode()

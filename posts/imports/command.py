@@ -4,22 +4,35 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from posts.importers import ImportFailed
 from posts.imports.apply import apply_plan
 from posts.imports.plan import plan_import
+from posts.imports.progress import EVERY_SECONDS, Progress
+from posts.imports.records import ImportRefused, ParsedFile
 from posts.imports.report import report_lines
 
 
 class ImportCommand(BaseCommand):
-    """Parse every file first, plan against the database, then write in one transaction."""
+    """Parse every file first, plan against the database, then write in one transaction.
+
+    A format is a parser: a subclass names it and implements ``parse`` (one file) or
+    ``parse_files`` (files that are read together).
+    """
 
     format_name = ""
 
-    def parse(self, path: Path, *, progress: bool):
+    def parse(self, path: Path, *, progress: Progress | None) -> ParsedFile:
         raise NotImplementedError
 
-    def add_arguments(self, parser):
+    def parse_files(
+        self, files: list[Path], *, progress: Progress | None, **options
+    ) -> list[ParsedFile]:
+        return [self.parse(path, progress=progress) for path in files]
+
+    def add_files_argument(self, parser):
         parser.add_argument("files", nargs="+", type=Path, help=f"{self.format_name} files")
+
+    def add_arguments(self, parser):
+        self.add_files_argument(parser)
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -31,20 +44,30 @@ class ImportCommand(BaseCommand):
             help="leave out bad items (each is listed) instead of refusing the whole import",
         )
         parser.add_argument(
+            "--progress-every",
+            type=float,
+            default=EVERY_SECONDS,
+            metavar="SECONDS",
+            help="when the output is not a terminal, print a progress line this often "
+            "(default: %(default)s)",
+        )
+        parser.add_argument(
             "--default-author",
             default="Prof G",
             help="author of posts whose file names none (default: %(default)s)",
         )
 
-    def handle(self, *args, files, dry_run, skip_bad, default_author, verbosity, **options):
-        progress = self.stdout.isatty()
+    def handle(
+        self, *args, files, dry_run, skip_bad, default_author, progress_every, verbosity, **options
+    ):
+        progress = Progress(self.stderr, every=progress_every) if verbosity else None
         try:
-            parsed = [self.parse(path, progress=progress) for path in files]
+            parsed = self.parse_files(files, progress=progress, **options)
             plan = plan_import(parsed, skip_bad=skip_bad, default_author=default_author)
             if not dry_run:
                 apply_plan(plan, progress=progress)
-        except ImportFailed as exc:
-            hint = "" if skip_bad else " (--skip-bad leaves bad items out)"
+        except ImportRefused as exc:
+            hint = " (--skip-bad leaves bad items out)" if exc.skippable and not skip_bad else ""
             raise CommandError(f"{exc}\nNothing was imported{hint}.") from None
         for line in report_lines(plan, dry_run=dry_run, verbosity=verbosity):
             self.stdout.write(line)

@@ -2,21 +2,24 @@
 
 Choices:
 
-* A Disqus thread is matched to a post by its link: the path and query of the link
-  (scheme, host, a trailing slash and any #fragment ignored) against each post's own
-  address and its original URLs, the addresses that redirect to it. A thread without
-  comments is ignored; one with comments that matches no post is a bad item.
-* Status: ``isSpam`` -> spam, else ``isDeleted`` -> removed, else ``isApproved`` false
-  -> pending, else approved. ``parent`` gives the threading.
+* A Disqus thread is matched to a post or page by its link: the path and query of the
+  link (scheme, host and ``www.``, a trailing slash, any #fragment, and the case of
+  percent-escapes ignored) against each post's own address and its original URLs, the
+  addresses that redirect to it. A thread without comments is ignored; one with
+  comments that matches no post is a bad item.
+* Status: ``isSpam`` -> spam, else ``isDeleted`` (of the comment, or of its whole
+  thread) -> removed, else ``isApproved`` false -> pending, else approved. ``parent``
+  gives the threading.
 * A comment's reference is ``disqus:{forum}/{Disqus id}``.
 """
 
 import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from posts.imports import xmlstream
 from posts.imports.markup import html_to_text
+from posts.imports.progress import Progress
 from posts.imports.records import ParsedFile, SourceComment, SourcePost
 from posts.models import OriginalURL, Post
 
@@ -24,7 +27,7 @@ NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 
-def parse_disqus(path: Path, *, progress: bool = False) -> ParsedFile:
+def parse_disqus(path: Path, *, progress: Progress | None = None) -> ParsedFile:
     parsed = ParsedFile(path)
     threads: dict[str, dict] = {}
     comments: dict[str, list[SourceComment]] = {}
@@ -43,6 +46,7 @@ def parse_disqus(path: Path, *, progress: bool = False) -> ParsedFile:
                 "link": value(element, "link"),
                 "title": value(element, "title"),
                 "forum": value(element, "forum"),
+                "deleted": flag(element, "isDeleted"),
             }
         else:
             read_post(parsed, element, threads, comments)
@@ -82,7 +86,7 @@ def flag(element, name: str, default: bool = False) -> bool:
 def read_post(parsed: ParsedFile, element, threads: dict, comments: dict) -> None:
     disqus_id = element.get(DSQ_ID, "")
     line = element.sourceline
-    label = f"comment {disqus_id}"
+    label = f"comment {disqus_id or '(no dsq:id)'}"
     thread_element = element.find(f"{NS}thread")
     thread_id = thread_element.get(DSQ_ID, "") if thread_element is not None else ""
     thread = threads.get(thread_id)
@@ -90,15 +94,27 @@ def read_post(parsed: ParsedFile, element, threads: dict, comments: dict) -> Non
         created_at = datetime.datetime.fromisoformat(value(element, "createdAt"))
     except ValueError:
         created_at = None
-    if not disqus_id or thread is None or created_at is None or created_at.tzinfo is None:
-        parsed.problem(line, f"{label}: no id, no known thread or no valid createdAt")
+    wrong = [
+        what
+        for what, bad in (
+            ("no dsq:id", not disqus_id),
+            (
+                "no thread" if not thread_id else f"its thread {thread_id} is not in the file",
+                thread is None,
+            ),
+            ("no valid createdAt", created_at is None or created_at.tzinfo is None),
+        )
+        if bad
+    ]
+    if wrong:
+        parsed.problem(line, f"{label}: {'; '.join(wrong)}")
         return
     forum = thread["forum"]
     parent = element.find(f"{NS}parent")
     parent_id = parent.get(DSQ_ID, "") if parent is not None else ""
     if flag(element, "isSpam"):
         status = "spam"
-    elif flag(element, "isDeleted"):
+    elif flag(element, "isDeleted") or thread["deleted"]:
         status = "removed"
     elif not flag(element, "isApproved", default=True):
         status = "pending"
@@ -121,10 +137,12 @@ def read_post(parsed: ParsedFile, element, threads: dict, comments: dict) -> Non
 
 
 def address_key(url: str) -> str:
-    """What a link and a post's address are compared by: path and query."""
+    """What a link and a post's address are compared by: path and query, with every
+    percent-escape written the same way (so %e7 is %E7, and é is %C3%A9)."""
     parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/") or "/"
-    return f"{path}?{parts.query}" if parts.query else path
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~").rstrip("/") or "/"
+    query = quote(unquote(parts.query), safe="=&/:@!$'()*+,;-._~")
+    return f"{path}?{query}" if query else path
 
 
 def address_index() -> dict[str, int]:

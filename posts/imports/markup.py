@@ -4,9 +4,8 @@ Post bodies stay HTML, passed through the same nh3 allow-list the page uses, so 
 stored is already what a reader can be shown. WordPress stores classic-editor posts as
 text with blank lines between paragraphs and adds the <p> and <br> when it shows them
 (``wpautop``); ``wpautop`` below is a port of its essential rules. Block-editor content
-(``<!-- wp:… -->``) is left alone, as WordPress itself does. Only the shortcodes WordPress
-posts commonly hold as content ([caption], [embed]) are turned into HTML; any other
-stays visible as text and is never run.
+(``<!-- wp:… -->``) is left alone, as WordPress itself does. Shortcodes and markers are
+turned into what a reader saw (posts.imports.shortcodes); none is ever run.
 
 Comment bodies are plain text here. ``html_to_text`` keeps every word: paragraphs and
 line breaks become newlines, a link keeps its text and adds its address when the text
@@ -17,8 +16,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import nh3
 from django.utils.html import escape
+
+from posts.html import clean_post_html
+from posts.imports import shortcodes
+from posts.imports.shortcodes import Attachment
 
 BLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
@@ -86,50 +88,25 @@ def wpautop(text: str) -> str:
     return text.strip()
 
 
-SHORTCODE_ATTRS = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
-# Shortcodes are expanded after wpautop, as in WordPress; a caption that wpautop put in a
-# paragraph of its own comes out of it, since a figure cannot sit inside a <p>.
-CAPTION = re.compile(
-    r"(<p>\s*)?\[(caption|wp_caption)([^\]]*)\](.*?)\[/\2\](\s*</p>)?", re.S | re.I
-)
-EMBED = re.compile(r"\[embed[^\]]*\]\s*(https?://[^\s\[\]<>\"]+)\s*\[/embed\]", re.I)
-CAPTION_MEDIA = re.compile(r"^\s*((?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?)(.*)$", re.S | re.I)
-
-
-def expand_shortcodes(text: str) -> str:
-    """[caption] into a figure and [embed] into a link; other shortcodes stay as text."""
-
-    def caption(match: re.Match) -> str:
-        attrs = dict(SHORTCODE_ATTRS.findall(match[3]))
-        media = CAPTION_MEDIA.match(match[4])
-        if media is None:
-            return match[0]
-        label = re.sub(r"^(<br />\s*)+", "", media[2].strip()) or attrs.get("caption", "")
-        figure = f"<figure>{media[1]}<figcaption>{label}</figcaption></figure>"
-        # Keep the paragraph around it balanced when the caption shares it with text.
-        close_before = "</p>" if match[1] is None and match[5] is not None else ""
-        open_after = "<p>" if match[1] is not None and match[5] is None else ""
-        return f"{close_before}{figure}{open_after}"
-
-    text = CAPTION.sub(caption, text)
-    return EMBED.sub(lambda m: f'<a href="{escape(m[1])}">{escape(m[1])}</a>', text)
-
-
 def sanitize_html(html: str) -> str:
-    """The allow-list the post page applies (nh3's defaults), applied before storing."""
-    return nh3.clean(html)
+    """The allow-list the post page applies (posts.html), applied before storing."""
+    return clean_post_html(html)
 
 
-def wordpress_content_to_html(content: str) -> str:
+def wordpress_content_to_html(
+    content: str, *, attachments: dict[str, Attachment] | None = None, gallery=()
+) -> str:
     """A WordPress post_content, as WordPress would show it, made safe to store."""
     if content.startswith(HTML_BLOCK_OPEN) and content.endswith(HTML_BLOCK_CLOSE):
         # msblog's own export: the HTML exactly as it was stored.
         inner = content[len(HTML_BLOCK_OPEN) : -len(HTML_BLOCK_CLOSE)]
         if not BLOCK_EDITOR.search(inner):
             return sanitize_html(inner)
-    if BLOCK_EDITOR.search(content):
-        return sanitize_html(expand_shortcodes(content)).strip()
-    return sanitize_html(expand_shortcodes(wpautop(content)))
+    content = shortcodes.before_paragraphs(content)
+    if not BLOCK_EDITOR.search(content):
+        content = wpautop(content)
+    html = shortcodes.after_paragraphs(content, attachments=attachments, gallery=gallery)
+    return sanitize_html(html).strip()
 
 
 PARAGRAPH_TAGS = {

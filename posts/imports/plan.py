@@ -15,16 +15,27 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email, validate_ipv46_address
-from django.utils.text import slugify
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from comments.models import Comment
-from comments.privacy import without_erased_fields
 from posts.imports.markup import sanitize_html
-from posts.imports.records import ImportRefused, ParsedFile, Problem, SourceComment, SourcePost
-from posts.models import Author, OriginalURL, Post, RelatedEntry
+from posts.imports.plan_comments import (
+    COMMENT_EXTRA_FIELDS,
+    COMMENT_FIELDS,
+    CommentPlan,
+    http_url,
+    plan_thread,
+    valid,
+)
+from posts.imports.records import (
+    ImportRefused,
+    ParsedFile,
+    Problem,
+    SourceCategory,
+    SourcePost,
+)
+from posts.imports.terms import Terms
+from posts.models import Author, OriginalURL, Post, RelatedEntry, SourceText
 
 CHUNK = 5000  # import references per IN (...) query, well under SQLite's variable limit
 POST_FIELDS = (
@@ -35,25 +46,12 @@ POST_FIELDS = (
     "coi",
     "postscript",
     "status",
+    "kind",
+    "password",
     "published_at",
     "comments_open",
 )
 HTML_FIELDS = ("body", "postscript")
-COMMENT_FIELDS = ("author_name", "author_email", "author_url", "body", "created_at")
-http_url = URLValidator(schemes=["http", "https"])
-
-
-@dataclass(slots=True)
-class CommentPlan:
-    source: SourceComment
-    action: str  # "create", "update" or "unchanged"
-    pk: int | None = None  # the existing comment
-    changes: dict = field(default_factory=dict)
-    # A new comment is bulk-inserted with its new thread, or grafted under an existing one.
-    grafted: bool = False
-    parent_index: int | None = None  # parent among this post's planned comments
-    parent_pk: int | None = None  # parent already in the database
-    fields: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -65,20 +63,42 @@ class PostPlan:
     changed: list[str] = field(default_factory=list)
     author_name: str = ""
     tags: list[str] | None = None  # names to set; None: leave as they are
+    categories: list[str] | None = None  # slugs to set; None: leave as they are
+    parent_ref: str | None = None  # a page's parent, by import reference
+    new_originals: list[tuple[str, str]] = field(default_factory=list)  # (repair, text)
     new_urls: list[str] = field(default_factory=list)
     related: list | None = None  # entries to set; None: leave as they are
     comments: list[CommentPlan] = field(default_factory=list)
+
+    def changes_anything(self) -> bool:
+        return (
+            self.action in ("create", "update")
+            or bool(self.new_urls)
+            or bool(self.new_originals)
+            or any(c.action != "unchanged" for c in self.comments)
+        )
 
 
 @dataclass
 class Plan:
     files: list[Path]
+    notes: dict[Path, list[str]] = field(default_factory=dict)
     posts: list[PostPlan] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     not_imported: dict[str, int] = field(default_factory=dict)
-    new_authors: dict[str, str] = field(default_factory=dict)  # name -> bio
+    new_authors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (bio, slug)
     author_bios: dict[str, str] = field(default_factory=dict)  # existing name -> bio to fill
-    new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> (name, slug)
+    new_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (name, slug)
+    new_categories: dict[str, SourceCategory] = field(default_factory=dict)  # by slug
+
+    def changes_anything(self) -> bool:
+        return bool(
+            self.new_authors
+            or self.author_bios
+            or self.new_tags
+            or self.new_categories
+            or any(p.changes_anything() for p in self.posts)
+        )
 
 
 def chunked(values, size=CHUNK):
@@ -111,17 +131,21 @@ def merge_sources(files: list[ParsedFile]) -> list[SourcePost]:
 
 
 def plan_import(files: list[ParsedFile], *, skip_bad: bool, default_author: str) -> Plan:
-    plan = Plan(files=[f.path for f in files])
+    plan = Plan(files=[f.path for f in files], notes={f.path: f.notes for f in files if f.notes})
     for parsed in files:
         for kind, n in parsed.not_imported.items():
             plan.not_imported[kind] = plan.not_imported.get(kind, 0) + n
     problems = [p for parsed in files for p in parsed.problems]
     sources = merge_sources(files)
-    context = Context.load(sources)
+    context = Context.load(sources, plan)
+    context.definitions = {slug: c for parsed in files for slug, c in parsed.categories.items()}
     for source in sources:
         post_plan = context.plan_post(plan, source, problems, default_author=default_author)
         if post_plan is not None:
             plan.posts.append(post_plan)
+    for post_plan in plan.posts:
+        if post_plan.source.fields is not None:
+            context.plan_loose_urls(post_plan)
     if problems and not skip_bad:
         raise ImportRefused(problems)
     plan.skipped = problems
@@ -136,18 +160,20 @@ class Context:
     posts_by_pk: dict
     slugs: dict
     authors: dict
-    tags: dict
-    tag_slugs: set
+    terms: Terms
     current_tags: dict
+    current_categories: dict
+    originals: set  # (post pk, text) kept already
     urls: dict
     related: dict
     comments: dict
     users: dict
     claimed_urls: dict = field(default_factory=dict)
+    definitions: dict = field(default_factory=dict)  # categories the files define
 
     @classmethod
-    def load(cls, sources: list[SourcePost]) -> "Context":
-        post_fields = ("pk", *POST_FIELDS, "author__name")
+    def load(cls, sources: list[SourcePost], plan: Plan) -> "Context":
+        post_fields = ("pk", *POST_FIELDS, "author__name", "parent__import_ref")
         posts = rows_by(Post, "import_ref", [s.ref for s in sources], *post_fields)
         by_pk = rows_by(Post, "pk", [s.post_id for s in sources if s.post_id], "import_ref")
         existing_pks = [row["pk"] for row in posts.values()]
@@ -157,13 +183,23 @@ class Context:
                 content_type=ContentType.objects.get_for_model(Post), object_id__in=chunk
             ).values_list("object_id", "tag__name"):
                 current_tags[object_id].append(name)
+        current_categories = defaultdict(list)
+        for chunk in chunked(existing_pks):
+            for post_id, slug in Post.categories.through.objects.filter(
+                post_id__in=chunk
+            ).values_list("post_id", "category__slug"):
+                current_categories[post_id].append(slug)
+        with_originals = [posts[s.ref]["pk"] for s in sources if s.originals and s.ref in posts]
+        originals = set(
+            SourceText.objects.filter(post__in=with_originals).values_list("post_id", "text")
+        )
         related = defaultdict(list)
         for chunk in chunked(existing_pks):
             for entry in RelatedEntry.objects.filter(post__in=chunk).order_by("position"):
                 related[entry.post_id].append(
                     (entry.position, entry.published_on, entry.text, entry.url)
                 )
-        urls = [u for s in sources if s.fields for u in s.fields.urls]
+        urls = [u for s in sources if s.fields for u in s.fields.urls + s.fields.loose_urls]
         refs = [c.ref for s in sources for c in s.comments]
         refs += [c.parent_ref for s in sources for c in s.comments if c.parent_ref]
         usernames = {c.username for s in sources for c in s.comments if c.username}
@@ -172,16 +208,24 @@ class Context:
             posts_by_pk=by_pk,
             slugs=dict(Post.objects.values_list("slug", "pk")),
             authors=dict(Author.objects.values_list("name", "bio")),
-            tags={name.lower(): name for name in Tag.objects.values_list("name", flat=True)},
-            tag_slugs=set(Tag.objects.values_list("slug", flat=True)),
+            terms=Terms(plan.new_tags, plan.new_categories),
             current_tags=current_tags,
+            current_categories=current_categories,
+            originals=originals,
             urls={
                 url: row["post_id"]
                 for url, row in rows_by(OriginalURL, "url", urls, "post_id").items()
             },
             related=related,
             comments=rows_by(
-                Comment, "import_ref", refs, "pk", "post_id", "parent_id", *COMMENT_FIELDS
+                Comment,
+                "import_ref",
+                refs,
+                "pk",
+                "post_id",
+                "parent_id",
+                *COMMENT_FIELDS,
+                *COMMENT_EXTRA_FIELDS,
             ),
             users=dict(
                 get_user_model()
@@ -202,7 +246,7 @@ class Context:
         else:
             post_plan = self.plan_post_fields(plan, source, default_author=default_author)
             self.plan_urls(post_plan, problems)
-        self.plan_comments(post_plan, problems)
+        plan_thread(self, post_plan, problems)
         return post_plan
 
     def plan_post_fields(self, plan: Plan, source: SourcePost, *, default_author) -> PostPlan:
@@ -211,25 +255,46 @@ class Context:
         pk = row["pk"] if row else None
         author = (fields.author_name or default_author).strip()[:100]
         if author not in self.authors and author not in plan.new_authors:
-            plan.new_authors[author] = fields.author_bio
-        elif fields.author_bio and not self.authors.get(author, "x"):
-            plan.author_bios[author] = fields.author_bio
+            plan.new_authors[author] = (fields.author_bio, fields.author_slug)
+        elif fields.author_bio and author in plan.new_authors:
+            bio, slug = plan.new_authors[author]
+            plan.new_authors[author] = (bio or fields.author_bio, slug)
+        elif fields.author_bio and not self.authors[author]:
+            plan.author_bios.setdefault(author, fields.author_bio)
         values = {name: getattr(fields, name) for name in POST_FIELDS}
         values["slug"] = self.unique_slug(fields.slug, pk)
+        if fields.undated and row is not None:
+            values["published_at"] = row["published_at"]  # dated by its first import
         post_plan = PostPlan(
-            source=source, action="create", pk=pk, values=values, author_name=author
+            source=source,
+            action="create",
+            pk=pk,
+            values=values,
+            author_name=author,
+            parent_ref=fields.parent_ref,
         )
-        tag_names = self.plan_tags(plan, fields.tags)
+        post_plan.new_originals = [
+            (repair, text)
+            for repair, text in source.originals.items()
+            if (pk, text) not in self.originals
+        ]
+        tag_names = self.terms.tag_names(fields.tags)
+        categories = self.terms.category_slugs_for(fields.categories, self.definitions)
         if row is None:
             post_plan.tags, post_plan.related = tag_names, fields.related
+            post_plan.categories = categories
             return post_plan
         post_plan.changed = [n for n in POST_FIELDS if stored_differs(n, row[n], values[n])]
         if row["author__name"] != author:
             post_plan.changed.append("author")
-        current = {name.lower() for name in self.current_tags.get(pk, [])}
-        if current != {name.lower() for name in tag_names}:
+        if row["parent__import_ref"] != fields.parent_ref:
+            post_plan.changed.append("parent")
+        if set(self.current_tags.get(pk, [])) != set(tag_names):
             post_plan.tags = tag_names
             post_plan.changed.append("tags")
+        if set(self.current_categories.get(pk, [])) != set(categories):
+            post_plan.categories = categories
+            post_plan.changed.append("categories")
         wanted = [(e.position, e.published_on, e.text, e.url) for e in fields.related or []]
         if fields.related is not None and self.related.get(pk, []) != wanted:
             post_plan.related = fields.related
@@ -243,29 +308,6 @@ class Context:
             n += 1
             slug = f"{base[: 200 - len(str(n)) - 1]}-{n}"
         self.slugs[slug] = pk if pk is not None else object()  # claimed by this plan
-        return slug
-
-    def plan_tags(self, plan: Plan, tags: list[tuple[str, str]]) -> list[str]:
-        names = []
-        for name, hint in tags:
-            key = name.lower()
-            if key in self.tags:
-                name = self.tags[key]
-            elif key in plan.new_tags:
-                name = plan.new_tags[key][0]
-            else:
-                plan.new_tags[key] = (name, self.tag_slug(name, hint))
-            if name not in names:
-                names.append(name)
-        return names
-
-    def tag_slug(self, name: str, hint: str) -> str:
-        base = hint if hint and slugify(hint) == hint else slugify(name) or "tag"
-        slug, n = base[:100], 1
-        while slug in self.tag_slugs:
-            n += 1
-            slug = f"{base[:90]}-{n}"
-        self.tag_slugs.add(slug)
         return slug
 
     def plan_urls(self, post_plan: PostPlan, problems) -> None:
@@ -282,82 +324,17 @@ class Context:
                 self.claimed_urls[url] = owner
                 post_plan.new_urls.append(url)
 
-    def plan_comments(self, post_plan: PostPlan, problems) -> None:
-        """Every comment in tree order (parents first, siblings in file order)."""
-        source = post_plan.source
-        by_ref = {c.ref: c for c in source.comments}
-        children = defaultdict(list)
-        anchors, bad = [], {}
-        for comment in by_ref.values():
-            parent = comment.parent_ref
-            if parent is None:
-                anchors.append(comment)
-            elif parent == comment.ref:
-                bad[comment.ref] = "is its own parent"
-            elif parent in by_ref:
-                children[parent].append(comment)
-            elif parent in self.comments and self.comments[parent]["post_id"] == post_plan.pk:
-                anchors.append(comment)
-            elif parent in self.comments:
-                bad[comment.ref] = f"replies to {parent}, which is on another post"
-            else:
-                bad[comment.ref] = f"replies to {parent}, which is not in the file"
-        index_of: dict[str, int] = {}
-        stack = [(c, None) for c in reversed(anchors) if c.ref not in bad]
-        while stack:
-            comment, parent_index = stack.pop()
-            planned = self.plan_comment(post_plan, comment, parent_index)
-            if isinstance(planned, str):
-                bad[comment.ref] = planned
+    def plan_loose_urls(self, post_plan: PostPlan) -> None:
+        """Addresses that only name an item (WordPress's guid): a redirect unless another
+        post has them; planned after every post's own addresses."""
+        owner = post_plan.pk if post_plan.pk is not None else id(post_plan)
+        for url in post_plan.source.fields.loose_urls:
+            if not valid(http_url, url) or len(url) > 500 or url in post_plan.new_urls:
                 continue
-            index_of[comment.ref] = len(post_plan.comments)
-            post_plan.comments.append(planned)
-            stack.extend(
-                (child, index_of[comment.ref]) for child in reversed(children[comment.ref])
-            )
-        for comment in by_ref.values():
-            if comment.ref in index_of:
-                continue
-            message = bad.get(comment.ref) or skipped_parent(comment, by_ref, bad)
-            problems.append(
-                Problem(source.path, comment.line, f"{comment.label} on {source.label}: {message}")
-            )
-
-    def plan_comment(self, post_plan: PostPlan, comment: SourceComment, parent_index):
-        parent_plan = post_plan.comments[parent_index] if parent_index is not None else None
-        parent_row = self.comments.get(comment.parent_ref) if parent_plan is None else None
-        fields = comment_fields(comment, self.users)
-        row = self.comments.get(comment.ref)
-        if row is None:
-            return CommentPlan(
-                source=comment,
-                action="create",
-                grafted=parent_row is not None
-                or bool(parent_plan and parent_plan.action != "create")
-                or bool(parent_plan and parent_plan.grafted),
-                parent_index=parent_index,
-                parent_pk=parent_row["pk"]
-                if parent_row
-                else (parent_plan.pk if parent_plan else None),
-                fields=fields,
-            )
-        expected_parent = (
-            parent_row["pk"] if parent_row else (parent_plan.pk if parent_plan else None)
-        )
-        if (
-            row["post_id"] != post_plan.pk
-            or row["parent_id"] != expected_parent
-            or (parent_plan and parent_plan.pk is None)
-        ):
-            return "was imported before in another place in the thread"
-        changes = {n: fields[n] for n in COMMENT_FIELDS if row[n] != fields[n]}
-        changes = without_erased_fields(row["pk"], changes)
-        return CommentPlan(
-            source=comment,
-            action="update" if changes else "unchanged",
-            pk=row["pk"],
-            changes=changes,
-        )
+            holder = self.urls.get(url, self.claimed_urls.get(url, owner))
+            if holder == owner and url not in self.urls:
+                self.claimed_urls[url] = owner
+                post_plan.new_urls.append(url)
 
 
 def stored_differs(name: str, stored, imported) -> bool:
@@ -366,44 +343,3 @@ def stored_differs(name: str, stored, imported) -> bool:
     if name in HTML_FIELDS and stored != imported:
         return sanitize_html(stored) != imported
     return stored != imported
-
-
-def skipped_parent(comment: SourceComment, by_ref: dict, bad: dict) -> str:
-    seen = {comment.ref}
-    parent = by_ref.get(comment.parent_ref)
-    while parent is not None and parent.ref not in seen:
-        if parent.ref in bad:
-            return f"its parent {parent.label} is left out"
-        seen.add(parent.ref)
-        parent = by_ref.get(parent.parent_ref)
-    return "its replies form a loop"
-
-
-def valid(validator, value) -> bool:
-    try:
-        validator(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def comment_fields(comment: SourceComment, users: dict) -> dict:
-    """The row a source comment becomes; values a field cannot hold are dropped."""
-    email = comment.author_email[:254]
-    url = comment.author_url[:500]
-    return {
-        "author_name": comment.author_name[:100]
-        if comment.author_name or comment.placeholder
-        else "Anonymous",
-        "author_email": email if email and valid(validate_email, email) else "",
-        "author_url": url if url and valid(http_url, url) else "",
-        "body": comment.body,
-        "status": comment.status,
-        "created_at": comment.created_at,
-        "ip_address": comment.ip_address
-        if comment.ip_address and valid(validate_ipv46_address, comment.ip_address)
-        else None,
-        "placeholder": comment.placeholder,
-        "user_id": users.get(comment.username),
-        "import_ref": comment.ref,
-    }

@@ -4,8 +4,6 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from posts.importers import ImportFailed
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -14,6 +12,8 @@ class Problem:
     path: Path
     line: int
     message: str
+    # False for what --skip-bad cannot leave out: a file that cannot be read at all.
+    skippable: bool = True
 
     def __str__(self) -> str:
         return (
@@ -23,12 +23,21 @@ class Problem:
         )
 
 
-class ImportRefused(ImportFailed):
-    """One or more problems; nothing has been written."""
+class ImportRefused(Exception):
+    """One or more problems, each named by file and line; nothing has been written."""
 
     def __init__(self, problems: list[Problem]):
-        Exception.__init__(self, "\n".join(str(p) for p in problems))
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+    @property
+    def skippable(self) -> bool:
+        return all(problem.skippable for problem in self.problems)
+
+
+def refuse(path: Path, line: int, message: str) -> ImportRefused:
+    """A whole file refused: bad input that no --skip-bad can leave out."""
+    return ImportRefused([Problem(path, line, message, skippable=False)])
 
 
 @dataclass(slots=True)
@@ -46,6 +55,13 @@ class SourceComment:
     ip_address: str | None = None
     placeholder: bool = False
     username: str = ""  # a staff account the comment was written from, if the file says
+    # For a spam or removed comment: the status it had before (restoring returns to it).
+    status_before: str = ""
+    # Other Comment fields the source carries (edited_at, moderation_reason…); a field
+    # the source does not name is left as the site has it.
+    extra: dict = field(default_factory=dict)
+    original: str = ""  # the text as captured, when the import repaired it (mojibake)
+    undated: bool = False  # the source has no date: created_at is its post's, kept later
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,14 @@ class SourceRelated:
     published_on: datetime.date | None
     text: str
     url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCategory:
+    slug: str
+    name: str
+    parent_slug: str = ""
+    description: str = ""
 
 
 @dataclass(slots=True)
@@ -65,15 +89,23 @@ class PostFields:
     author_name: str
     lede: str
     body: str
-    status: str
+    status: str  # "published", "draft" or "private"
     published_at: datetime.datetime
     updated_at: datetime.datetime | None = None
     comments_open: bool = True
     coi: str = ""
     postscript: str = ""
     author_bio: str = ""
+    author_slug: str = ""  # the source's login or nicename, for a new author's address
+    kind: str = "post"  # or "page"
+    parent_ref: str | None = None  # a page's parent page (its import reference)
+    password: str = ""
     tags: list[tuple[str, str]] = field(default_factory=list)  # (name, slug hint)
+    categories: list[str] = field(default_factory=list)  # slugs, defined in the file
     urls: list[str] = field(default_factory=list)  # old addresses that should redirect
+    # Addresses that may redirect, unless another post has them (WordPress's guid).
+    loose_urls: list[str] = field(default_factory=list)
+    undated: bool = False  # the source has no date: published_at is the import's time
     related: list[SourceRelated] | None = None  # None: the source has no such block
 
 
@@ -86,6 +118,8 @@ class SourcePost:
     fields: PostFields | None  # None: attach comments to an existing post
     post_id: int | None = None  # an existing post already matched by the parser
     comments: list[SourceComment] = field(default_factory=list)
+    # Texts the import repaired (mojibake), as captured: {"body": …, "title": …}.
+    originals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,8 +127,11 @@ class ParsedFile:
     path: Path
     posts: list[SourcePost] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # Items deliberately not imported, by kind ("page", "pingback", …): not errors.
+    # Items deliberately not imported, by kind ("attachment", "pingback", …): not errors.
     not_imported: dict[str, int] = field(default_factory=dict)
+    # What the parser wants the report to say about the file (rules it applied).
+    notes: list[str] = field(default_factory=list)
+    categories: dict[str, SourceCategory] = field(default_factory=dict)  # by slug
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))

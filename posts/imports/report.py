@@ -13,7 +13,8 @@ PAST = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 def post_url(post_plan: PostPlan) -> str:
     if not post_plan.values:
         return ""
-    post = Post(slug=post_plan.values["slug"], published_at=post_plan.values["published_at"])
+    values = post_plan.values
+    post = Post(slug=values["slug"], published_at=values["published_at"], kind=values["kind"])
     return post.get_absolute_url()
 
 
@@ -50,6 +51,9 @@ def report_lines(plan: Plan, *, dry_run: bool, verbosity: int = 1) -> list[str]:
         new_comments = any(c.action != "unchanged" for c in post_plan.comments)
         if verbosity >= 2 or post_plan.action in ("create", "update") or new_comments:
             lines.append(post_line(post_plan, dry_run=dry_run))
+    for path, notes in plan.notes.items():
+        lines.append(f"{path}:")
+        lines += [f"  {note}" for note in notes]
     actions = Counter(p.action for p in plan.posts)
     comments = [c for p in plan.posts for c in p.comments]
     created = [c for c in comments if c.action == "create"]
@@ -63,6 +67,12 @@ def report_lines(plan: Plan, *, dry_run: bool, verbosity: int = 1) -> list[str]:
         f"Tags: {did(len(plan.new_tags), 'created')}"
         + (
             f" ({', '.join(sorted(n for n, _ in plan.new_tags.values()))})" if plan.new_tags else ""
+        ),
+        f"Categories: {did(len(plan.new_categories), 'created')}"
+        + (
+            f" ({', '.join(sorted(c.name for c in plan.new_categories.values()))})"
+            if plan.new_categories
+            else ""
         ),
         f"Redirects: {did(sum(len(p.new_urls) for p in plan.posts), 'created')}",
         f"Authors: {did(len(plan.new_authors), 'created')}",

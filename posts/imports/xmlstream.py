@@ -3,73 +3,109 @@
 lxml's iterparse with no network, no external or internal entity expansion and libxml2's
 default size limits (huge_tree off). Export formats never need a DTD, so a file that
 declares one is refused before its entities can be used (lxml would still expand
-internal entities inside attribute values). Callers ``release`` each element once read,
-which drops it and every sibling before it, so the tree never holds more than one item.
+internal entities inside attribute values): the parser itself reads the prolog first,
+up to the root element, so "<!DOCTYPE" inside a title or a CDATA section is only text.
+Callers ``release`` each element once read, which drops it and every sibling before it,
+so the tree never holds more than one item.
 """
 
-import sys
+import gzip
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
-from tqdm import tqdm
 
-from posts.imports.records import ImportRefused, Problem
+from posts.imports.progress import Progress
+from posts.imports.records import refuse
 
-PROLOG_BYTES = 65536
+CHUNK_BYTES = 65536
+DTD_REFUSED = "declares a DTD; export files never do"
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+ZIP_REFUSED = (
+    "a ZIP archive, not an export: unpack it and import the file inside (from Google "
+    "Takeout: Blogger/Blogs/<blog>/feed.atom)"
+)
+PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "remove_pis": True,
+}
 
 
-def refuse(path: Path, line: int, message: str) -> ImportRefused:
-    return ImportRefused([Problem(path, line, message)])
+def malformed(path: Path, exc: etree.XMLSyntaxError):
+    line = exc.lineno or (exc.position[0] if exc.position else 0)
+    return refuse(path, line, f"malformed XML: {exc.msg}")
+
+
+def check_prolog(path: Path, raw) -> None:
+    """Refuse a document type declaration, as the parser sees it, before anything else
+    is read: only the prolog is parsed, up to the root element's start."""
+    parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
+    prolog = b""
+    try:
+        while chunk := raw.read(CHUNK_BYTES):
+            prolog += chunk
+            parser.feed(chunk)
+            for _, element in parser.read_events():
+                docinfo = element.getroottree().docinfo
+                if docinfo.doctype or docinfo.internalDTD is not None:
+                    line = prolog[: prolog.find(b"<!DOCTYPE")].count(b"\n") + 1
+                    raise refuse(path, line, DTD_REFUSED)
+                return
+    except etree.XMLSyntaxError as exc:
+        # An entity bomb can fail the parse before the root element is reached.
+        head = re.split(rb"<[A-Za-z_]", prolog, maxsplit=1)[0]
+        at = re.sub(rb"<!--.*?-->", lambda m: b" " * len(m[0]), head, flags=re.S).find(b"<!DOCTYPE")
+        if at >= 0:
+            raise refuse(path, head[:at].count(b"\n") + 1, DTD_REFUSED) from None
+        raise malformed(path, exc) from None
 
 
 @contextmanager
-def opened(path: Path, *, progress: bool):
-    """The file, read through a byte-count progress bar when ``progress``."""
+def opened(path: Path, *, progress: Progress | None):
+    """The file, uncompressed if gzipped (Disqus sends its exports so), read through a
+    byte counter when ``progress`` is given."""
     try:
-        raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the bar
+        raw = open(path, "rb")  # noqa: SIM115 -- closed below, after the counter
     except OSError as exc:
         raise refuse(path, 0, f"cannot read: {exc.strerror or exc}") from None
     with raw:
-        if b"<!DOCTYPE" in raw.read(PROLOG_BYTES):
-            raise refuse(path, 0, "declares a DTD; export files never do, so it is refused")
+        head = raw.read(4)
+        if head.startswith(ZIP_MAGIC):
+            raise refuse(path, 0, ZIP_REFUSED)
+        compressed = head.startswith(GZIP_MAGIC)
         raw.seek(0)
-        if not progress:
-            yield raw
-            return
-        size = path.stat().st_size
-        with tqdm.wrapattr(
-            raw, "read", total=size, desc=f"reading {path.name}", file=sys.stderr, leave=False
-        ) as wrapped:
-            yield wrapped
+        try:
+            check_prolog(path, gzip.GzipFile(fileobj=raw) if compressed else raw)
+        except (OSError, EOFError) as exc:
+            raise refuse(path, 0, f"a damaged compressed file: {exc}") from None
+        raw.seek(0)
+        counted = (
+            raw
+            if progress is None
+            else progress.reading(raw, size=path.stat().st_size, desc=f"reading {path.name}")
+        )
+        yield gzip.GzipFile(fileobj=counted) if compressed else counted
+        if progress is not None:
+            counted.close()
 
 
-def elements(path: Path, tags: tuple[str, ...], *, progress: bool = False) -> Iterator:
+def elements(path: Path, tags: tuple[str, ...], *, progress: Progress | None = None) -> Iterator:
     """Yield every element whose tag is in ``tags`` (``{*}name`` matches any namespace)
     when it closes. Malformed XML stops the import with its file and line."""
     with opened(path, progress=progress) as source:
-        events = etree.iterparse(
-            source,
-            events=("end",),
-            tag=tags,
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-            load_dtd=False,
-            remove_pis=True,
-        )
-        checked = False
+        events = etree.iterparse(source, events=("end",), tag=tags, **PARSER_OPTIONS)
         try:
-            for _, element in events:
-                if not checked:
-                    if element.getroottree().docinfo.internalDTD is not None:
-                        raise refuse(path, 1, "declares a DTD; export files never do")
-                    checked = True
-                yield element
+            yield from (element for _, element in events)
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno or (exc.position[0] if exc.position else 0)
-            raise refuse(path, line, f"malformed XML: {exc.msg}") from None
+            raise malformed(path, exc) from None
+        except (OSError, EOFError) as exc:  # a gzip stream cut short or corrupted
+            raise refuse(path, 0, f"a damaged compressed file: {exc}") from None
 
 
 def release(element) -> None:

@@ -3,7 +3,8 @@
 One backend per database: PostgreSQL full-text search (postgres.py), SQLite FTS5
 (sqlite.py), or, when the SQLite library lacks FTS5, case-insensitive matching
 (fallback.py). Each narrows and ranks querysets it is given; what may be found at all is
-decided here, once, by Post.objects.published() and Comment.objects.readable().
+decided here, once: posts and pages anyone may open, less password-protected ones
+(Post.objects.visible().unprotected()), and Comment.objects.readable().
 """
 
 from types import ModuleType
@@ -29,7 +30,7 @@ def backend() -> ModuleType:
 
 
 def searchable_posts():
-    return Post.objects.published().select_related("author")
+    return Post.objects.visible().unprotected().select_related("author")
 
 
 def searchable_comments():

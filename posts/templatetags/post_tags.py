@@ -1,12 +1,12 @@
 import re
 
-import nh3
 from django import template
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from posts import selectors
+from posts.html import post_html_for_page
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ HASHTAG_RE = re.compile(r"#(\w+)")
 @register.filter
 def sanitize_html(value: str) -> str:
     """Post HTML through an allow-list, whoever wrote it."""
-    return mark_safe(nh3.clean(value or ""))  # noqa: S308 -- nh3 output is sanitised
+    return mark_safe(post_html_for_page(value))  # noqa: S308 -- nh3 output is sanitised
 
 
 @register.simple_tag

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from posts.exports import export_wxr
+from posts.imports.export import export_wxr
 
 
 class Command(BaseCommand):
@@ -18,8 +18,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--site-url",
-            default="http://localhost:8000",
-            help="the site's address, for permalinks and short links (default: %(default)s)",
+            default=settings.SITE_URL,
+            help="the site's address, for permalinks, short links and site-relative links "
+            "(default: SITE_URL, %(default)s)",
         )
 
     def handle(self, *args, output, site_url, **options):

@@ -1,20 +1,23 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from posts.importers import ImportFailed, import_pages
+from posts.imports.captured import parse_captured
+from posts.imports.command import ImportCommand
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import captured post pages (plain text) into posts, tags and comment threads. "
-        "All pages are parsed before anything is written, in one transaction."
+        "All pages are parsed before anything is written, in one transaction; re-running "
+        "changes nothing."
     )
+    format_name = "captured page (plain text)"
 
-    def add_arguments(self, parser):
+    def add_files_argument(self, parser):
         parser.add_argument(
             "files", nargs="*", type=Path, help="capture files (default: every seed page)"
         )
@@ -24,22 +27,12 @@ class Command(BaseCommand):
             default=None,
             help="sources.json with URLs, dates and slugs (default: beside the first file)",
         )
-        parser.add_argument(
-            "--default-author",
-            default="Prof G",
-            help="author of pages without an author box or byline (default: %(default)s)",
-        )
 
-    def handle(self, *args, files, sources, default_author, **options):
+    def handle(self, *args, files, **options):
         files = files or sorted(SEEDS.glob("*.txt"))
         if not files:
             raise CommandError("No capture files given and none found in fixtures/seeds/.")
-        sources = sources or files[0].parent / "sources.json"
-        try:
-            reports = import_pages(files, sources, default_author=default_author)
-        except ImportFailed as exc:
-            raise CommandError(f"{exc}\nNothing was imported.") from None
-        for report in reports:
-            for line in report.lines():
-                self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(f"Imported {len(reports)} pages."))
+        return super().handle(*args, files=files, **options)
+
+    def parse_files(self, files, *, progress, sources=None, **options):
+        return parse_captured(files, sources or files[0].parent / "sources.json")
