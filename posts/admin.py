@@ -4,6 +4,7 @@ from django.utils import timezone
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
+from msblog.adminlists import ForgivingListMixin
 from posts.caching import content_changed
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
@@ -44,7 +45,7 @@ class RetiresCachedPages:
 
 
 @admin.register(Post)
-class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
+class PostAdmin(ForgivingListMixin, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("title", "author", "status", "published_at", "comments_open")
     list_filter = ("status", "comments_open", "author", "tags", "published_at")
     search_fields = ("title", "lede", "body")
@@ -69,10 +70,21 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(RetiresCachedPages, admin.ModelAdmin):
+class AuthorAdmin(ForgivingListMixin, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}
+
+    # An author's login is an account: only those who may see accounts see it.
+    def get_list_display(self, request):
+        return self.list_display if sees_accounts(request) else ("name", "slug")
+
+    def get_exclude(self, request, obj=None):
+        return super().get_exclude(request, obj) if sees_accounts(request) else ("user",)
+
+
+def sees_accounts(request) -> bool:
+    return request.user.has_perm("auth.view_user")
 
 
 admin.site.unregister(Tag)
