@@ -28,6 +28,7 @@ from msblog.adminlists import ForgivingListMixin
 
 Status = Comment.Status
 UNDO_WINDOW = datetime.timedelta(minutes=30)  # how long the queue offers Undo for
+ADMIN_CSS = {"all": ["css/admin.css"]}
 BULK_ACTIONS = {
     "approve": ("approve", "Approve selected comments"),
     "unapprove": ("unapprove", "Unapprove selected comments"),
@@ -212,6 +213,7 @@ class CommentAdmin(ForgivingListMixin, admin.ModelAdmin):
         counts = queue.status_counts()
         changelist = reverse("admin:comments_comment_changelist")
         extra_context = {
+            "title": "Moderate comments",
             **(extra_context or {}),
             **self.desk_context(request),
             "status_counts": [
@@ -500,6 +502,9 @@ class StaffActorFilter(admin.SimpleListFilter):
 class CommentEventAdmin(ForgivingListMixin, admin.ModelAdmin):
     """The audit trail, read-only: who did what to which comment, and what it was before."""
 
+    class Media:
+        css = ADMIN_CSS
+
     list_display = (
         "created_at",
         "action",
@@ -550,6 +555,9 @@ class CommentEventAdmin(ForgivingListMixin, admin.ModelAdmin):
 @admin.register(ModerationBatch)
 class ModerationBatchAdmin(ForgivingListMixin, admin.ModelAdmin):
     """Every moderator action, newest first; any not yet undone can be undone here."""
+
+    class Media:
+        css = ADMIN_CSS
 
     list_display = ("created_at", "by", "summary", "undo")
     list_display_links = None
@@ -607,6 +615,10 @@ class BlockedSenderAdmin(ForgivingListMixin, admin.ModelAdmin):
     go to spam. Rows' "Block" actions add to it; deleting an entry lifts the block."""
 
     form = BlockedSenderForm
+
+    class Media:
+        css = ADMIN_CSS
+
     list_display = ("value", "kind", "note", "added_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("value", "note")

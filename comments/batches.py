@@ -25,13 +25,13 @@ def current() -> ModerationBatch | None:
 
 
 @contextmanager
-def recording(*, actor, summary: str) -> Iterator[ModerationBatch]:
+def recording(*, actor, summary: str, comment=None) -> Iterator[ModerationBatch]:
     """Record the writes inside the block as one batch, in one transaction.
 
     A desk action may change what readers see, so the transaction bumps the content version
     first (see posts.caching). A batch that recorded nothing (every comment was already in
     the wanted state) is dropped, so Undo is never offered for a no-op. A nested call joins
-    the open batch.
+    the open batch. ``comment`` is the one the moderator acted on (the first, in bulk).
     """
     open_batch = _current.get()
     if open_batch is not None:
@@ -39,7 +39,7 @@ def recording(*, actor, summary: str) -> Iterator[ModerationBatch]:
         return
     with transaction.atomic():
         content_changed()
-        batch = ModerationBatch.objects.create(actor=actor, summary=summary[:300])
+        batch = ModerationBatch.objects.create(actor=actor, summary=summary[:300], comment=comment)
         token = _current.set(batch)
         try:
             yield batch

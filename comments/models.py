@@ -210,6 +210,14 @@ class ModerationBatch(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     summary = models.CharField(max_length=300)
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The comment the moderator acted on (the first, for a bulk action).",
+    )
     undo_of = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,

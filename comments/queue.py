@@ -18,7 +18,7 @@ from comments.moderation import count_links, normalized_ip
 
 Status = Comment.Status
 
-LONG_TEXT = 240  # characters past which a row's text is clamped to three lines
+LONG_TEXT = 180  # characters past which three lines may not hold a row's text
 MISSING = "a comment missing from the archived page"
 
 

@@ -327,7 +327,7 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
 def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
     """A moderator's reply from the admin: approves the parent if needed, then publishes.
     One undoable action: undo removes the reply and puts the parent back."""
-    with batches.recording(actor=user, summary=f"Replied to comment #{parent.pk}"):
+    with batches.recording(actor=user, summary=f"Replied to comment #{parent.pk}", comment=parent):
         if parent.status != Status.APPROVED:
             comment_set_status(comment=parent, status=Status.APPROVED, actor=user)
             parent.refresh_from_db()
@@ -465,7 +465,9 @@ def comments_moderate(*, comments, action: str, actor) -> ModerationBatch | None
     if action not in DESK_VERBS:
         raise ValidationError(f"Unknown moderation action {action!r}.", code="action")
     targets = [comment for comment in comments if not comment.placeholder]
-    with batches.recording(actor=actor, summary=described(DESK_VERBS[action], targets)) as batch:
+    summary = described(DESK_VERBS[action], targets)
+    first = targets[0] if targets else None
+    with batches.recording(actor=actor, summary=summary, comment=first) as batch:
         for comment in targets:
             if action == "restore":
                 comment_restore(comment=comment, actor=actor)
@@ -490,7 +492,7 @@ def comment_branch_set_status(*, comment: Comment, status: str, actor) -> Modera
     branch = [c for c in comment.get_descendants(include_self=True) if not c.placeholder]
     verb = DESK_VERBS["spam" if status == Status.SPAM else "remove"]
     summary = f"{verb} comment #{comment.pk} and the {len(branch) - 1} replies under it"
-    with batches.recording(actor=actor, summary=summary) as batch:
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         for member in branch:
             reason = "" if member.pk == comment.pk else f"in the branch under #{comment.pk}"
             comment_set_status(comment=member, status=status, actor=actor, reason=reason)
@@ -504,7 +506,7 @@ def comment_approve_and_trust(*, comment: Comment, actor) -> ModerationBatch:
         raise ValidationError("This comment has no email address to trust.", code="email")
     email = trust.normalized_email(comment.author_email)
     summary = f"Approved comment #{comment.pk} and trusted {email}"
-    with batches.recording(actor=actor, summary=summary) as batch:
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         comment_set_status(
             comment=comment, status=Status.APPROVED, actor=actor, reason="approved; author trusted"
         )
@@ -532,7 +534,7 @@ def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
         label = BlockedSender.Kind(kind).label.lower()
         raise ValidationError(f"This comment has no {label} to block.", code="empty")
     summary = f"Blocked {BlockedSender.Kind(kind).label.lower()} {value}"
-    with batches.recording(actor=actor, summary=summary) as batch:
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         BlockedSender.objects.get_or_create(
             kind=kind,
             value=value,
@@ -547,7 +549,8 @@ def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
 
 def comment_moderator_edit(*, comment: Comment, body: str, actor) -> ModerationBatch | None:
     """A moderator's edit (quick edit or the change page), as one undoable action."""
-    with batches.recording(actor=actor, summary=f"Edited comment #{comment.pk}") as batch:
+    summary = f"Edited comment #{comment.pk}"
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         comment_edit(comment=comment, body=body, actor=actor)
     return batch if batch.pk else None
 
@@ -563,7 +566,8 @@ def batch_undo(*, batch: ModerationBatch, actor) -> ModerationBatch:
         batch = ModerationBatch.objects.select_for_update().get(pk=batch.pk)
         refuse_undo_if_stale(batch)
         events = list(batch.events.select_related("comment").order_by("-pk"))
-        with batches.recording(actor=actor, summary=f"Undid: {batch.summary}") as undo:
+        summary = f"Undid: {batch.summary}"
+        with batches.recording(actor=actor, summary=summary, comment=batch.comment) as undo:
             undo.undo_of = batch
             undo.save(update_fields=["undo_of"])
             for event in events:

@@ -11,6 +11,13 @@ from posts.models import Author, OriginalURL, Post, RelatedEntry
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class UnderlinedLinks:
+    """Links in text underlined on these pages (static/css/admin.css)."""
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+
 class RelatedEntryInline(admin.TabularInline):
     model = RelatedEntry
     extra = 0
@@ -45,7 +52,7 @@ class RetiresCachedPages:
 
 
 @admin.register(Post)
-class PostAdmin(ForgivingListMixin, RetiresCachedPages, admin.ModelAdmin):
+class PostAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("title", "author", "status", "published_at", "comments_open")
     list_filter = ("status", "comments_open", "author", "tags", "published_at")
     search_fields = ("title", "lede", "body")
@@ -70,7 +77,7 @@ class PostAdmin(ForgivingListMixin, RetiresCachedPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(ForgivingListMixin, RetiresCachedPages, admin.ModelAdmin):
+class AuthorAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}
