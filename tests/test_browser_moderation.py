@@ -108,6 +108,27 @@ def test_thread_context_opens_in_place_and_change_page(new_page, live_server):
     assert "Approved by Molly Moderator" in page.locator(".audit-trail").inner_text()
 
 
+def test_moderating_in_place_on_the_post_page(new_page, live_server):
+    """A moderator reading a post sees held comments marked, and approves one in place;
+    screenshots at 1280 and 375 px."""
+    post = make_post(title="On trials")
+    top = make_comment(post, author_name="Heather", body="An approved question.")
+    held = make_comment(post, parent=top, status="pending", body="A held reply, in place.")
+    page = sign_in(new_page, live_server)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}{post.get_absolute_url()}")
+        assert overflow(page)["page"] <= 0
+        page.locator(f"#comment-{held.pk}").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"moderation-in-place-{width}.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator(f"#comment-{held.pk} button", has_text="Approve").click()
+    assert page.url.endswith(f"{post.get_absolute_url()}#comment-{held.pk}")
+    assert Comment.objects.get(pk=held.pk).status == "approved"
+    assert page.locator(f"#comment-{held.pk} .comment-moderation.is-pending").count() == 0
+
+
 def press(page, key):
     """One key that submits a form: wait for the page it leads to."""
     with page.expect_navigation():
@@ -203,6 +224,7 @@ def desk_pages(moderator) -> list[tuple[str, str]]:
         ("block-add", reverse("admin:comments_blockedsender_add")),
         ("posts", reverse("admin:posts_post_changelist")),
         ("post-history", reverse("admin:posts_post_history", args=[post.pk])),
+        ("post-in-place", post.get_absolute_url()),
     ]
 
 

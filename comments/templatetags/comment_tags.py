@@ -34,9 +34,3 @@ def comment_text(value: str) -> str:
 def staff_name(user) -> str:
     """An account as moderators see it: staff by their name, nobody else."""
     return queue.staff_name(user)
-
-
-@register.filter
-def iso_time(moment) -> str:
-    """A datetime for a <time datetime> attribute: whole seconds, as HTML allows."""
-    return moment.isoformat(timespec="seconds") if moment else ""
