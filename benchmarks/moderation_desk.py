@@ -12,11 +12,13 @@ and has a moderator decide them all (35 approve, 10 spam, 5 remove, in a fixed o
   and 1024 px.
 
     .venv/bin/python benchmarks/moderation_desk.py
-    git archive d242a6b | tar -x -C /tmp/before && .venv/bin/python benchmarks/moderation_desk.py --checkout /tmp/before
+    git archive d242a6b | tar -x -C /tmp/before
+    .venv/bin/python benchmarks/moderation_desk.py --checkout /tmp/before
 """
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,6 +60,12 @@ for i in range(50):
         moderation_reason="every new comment is held for moderation",
         created_at=timezone.now() - datetime.timedelta(minutes=50 - i))
 """
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def serve(checkout: Path, database: Path, port: int):
@@ -171,8 +179,6 @@ def triage_by_mouse(page, base: str, queue: str) -> tuple[int, int]:
 def measure(checkout: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.servers import free_port
-
     results = {}
     with tempfile.TemporaryDirectory() as directory, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -204,7 +210,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the msblog to measure")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     found = measure(args.checkout.resolve())
     print_table(
         f"Triage of 50 pending comments in {args.checkout}",
