@@ -13,7 +13,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db.models import Case, IntegerField, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, When
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -90,16 +90,19 @@ class SenderFilter(admin.ListFilter):
 
 
 class ThreadPositionFilter(admin.SimpleListFilter):
+    """Top-level comments or replies, under the parameter Django's empty-field filter used,
+    so that earlier links keep working."""
+
     title = "place in thread"
-    parameter_name = "thread"
+    parameter_name = "parent__isempty"
 
     def lookups(self, request, model_admin):
-        return [("top", "Top-level comments"), ("reply", "Replies")]
+        return [("1", "Top-level comments"), ("0", "Replies")]
 
     def queryset(self, request, queryset):
-        if self.value() == "top":
+        if self.value() == "1":
             return queryset.filter(parent=None)
-        if self.value() == "reply":
+        if self.value() == "0":
             return queryset.exclude(parent=None)
         return queryset
 
@@ -351,7 +354,9 @@ class CommentAdmin(ForgivingListMixin, admin.ModelAdmin):
         from, else the queue."""
         hosts = {request.get_host()}
         for target in (request.POST.get("next", ""), request.META.get("HTTP_REFERER", "")):
-            if target and url_has_allowed_host_and_scheme(target, allowed_hosts=hosts):
+            if target and url_has_allowed_host_and_scheme(
+                target, allowed_hosts=hosts, require_https=request.is_secure()
+            ):
                 return target
         return reverse("admin:comments_comment_changelist")
 
@@ -477,13 +482,8 @@ class StaffActorFilter(admin.SimpleListFilter):
     parameter_name = "actor"
 
     def lookups(self, request, model_admin):
-        actors = (
-            CommentEvent.objects.exclude(actor=None)
-            .values_list("actor", flat=True)
-            .distinct()
-            .order_by()
-        )
-        users = get_user_model().objects.filter(pk__in=actors, is_staff=True)
+        acted = CommentEvent.objects.filter(actor=OuterRef("pk"))  # by the actor index
+        users = get_user_model().objects.filter(Exists(acted), is_staff=True)
         named = sorted((queue.staff_name(user), str(user.pk)) for user in users)
         return [(pk, name) for name, pk in named] + [("system", "the system")]
 

@@ -129,6 +129,8 @@ class Comment(MPTTModel):
             ),
             # Matches author_email__iexact lookups (known authors, privacy commands).
             models.Index(Upper("author_email"), "status", name="comment_email_status"),
+            # The moderation queue's counts and filter by IP address.
+            models.Index(fields=["ip_address", "status"], name="comment_ip_status"),
         ]
         constraints = [
             models.CheckConstraint(

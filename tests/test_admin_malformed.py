@@ -34,7 +34,7 @@ PARAMETERS = {
         "q",
         "o",
         "p",
-        "thread",
+        "parent__isempty",
         "sender",
     ],
     "events": [
@@ -144,3 +144,17 @@ def test_malformed_object_ids_never_answer_500(superuser_client, path):
     """An object id that is not one is a redirect with a message or a 404, never a 500."""
     response = superuser_client.get(path)
     assert response.status_code in (302, 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/comments/comment/99999999999999999999999/moderate/approve/",
+        "/admin/comments/comment/99999999999999999999999/quick-edit/",
+        "/admin/comments/comment/99999999999999999999999/reply/",
+        "/admin/comments/comment/undo/99999999999999999999999/",
+    ],
+)
+def test_desk_actions_on_ids_that_do_not_exist_are_404(superuser_client, path):
+    """A row action, edit, reply or undo naming no comment or action is a 404."""
+    assert superuser_client.post(path).status_code == 404

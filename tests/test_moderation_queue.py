@@ -72,7 +72,7 @@ def test_row_shows_what_a_moderator_needs(moderator_client, page_soup):
         name: row(soup, comment).select_one(f".col-{name}").get_text(" ", strip=True)
         for name in ("author", "comment", "response")
     }
-    assert "Sam sam@example.org sam.example 192.0.2.7" in cells["author"]
+    assert "Sam sam@example.org https://sam.example 192.0.2.7" in cells["author"]
     assert "0 approved · 1 pending · 1 spam" in cells["author"]
     assert cells["comment"].startswith("Pending")
     assert "Held: contains 2 links (hold at 2)" in cells["comment"]
