@@ -1,5 +1,6 @@
-"""The moderation desk: the queue, the comment's page and its history, the audit log, the
-moderators' past actions (each undoable) and the block list.
+"""The moderation desk: the queue, its row actions, the comment's page and its history.
+The audit log, the moderators' past actions and the block list are in admin_records, the
+list filters in admin_filters.
 
 Every write goes through comments.services; what a row shows comes from comments.queue.
 """
@@ -8,27 +9,27 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_ipv46_address
-from django.db.models import Case, Exists, IntegerField, OuterRef, When
+from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from comments import batches, queue, services
+from comments import (
+    admin_records,  # noqa: F401 -- registers the audit log, actions, block list
+    batches,
+    queue,
+    services,
+)
+from comments.admin_filters import SenderFilter, ThreadPositionFilter
 from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch
-from comments.moderation import forbidden_character
 from msblog.adminlists import ForgivingListMixin
 
 Status = Comment.Status
 UNDO_WINDOW = datetime.timedelta(minutes=30)  # how long the queue offers Undo for
-ADMIN_CSS = {"all": ["css/admin.css"]}
 BULK_ACTIONS = {
     "approve": ("approve", "Approve selected comments"),
     "unapprove": ("unapprove", "Unapprove selected comments"),
@@ -36,75 +37,6 @@ BULK_ACTIONS = {
     "remove": ("remove", "Remove selected comments"),
     "restore": ("restore", "Restore selected comments from spam or removed"),
 }
-
-
-class SenderFilter(admin.ListFilter):
-    """Comments by one sender (?author_email=, ?ip_address=, ?author_name=), as each row's
-    author links ask; shown as the active filter with a way back to everyone."""
-
-    title = "sender"
-    template = "admin/comments/comment/_sender_filter.html"
-    LOOKUPS = {
-        "author_email": ("email", "author_email__iexact"),
-        "ip_address": ("IP address", "ip_address"),
-        "author_name": ("name", "author_name__iexact"),
-    }
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.values = {}
-        for name in self.LOOKUPS:
-            if name in params:
-                value = params.pop(name)
-                self.values[name] = self.clean(
-                    name, value[-1] if isinstance(value, list) else value
-                )
-
-    @staticmethod
-    def clean(name: str, value: str) -> str:
-        value = value.strip()
-        if bad := forbidden_character(value, allow_newlines=False):
-            raise ValidationError(f"it contains a control character ({bad}).")
-        if name == "ip_address":
-            validate_ipv46_address(value)
-        if len(value) > 254:
-            raise ValidationError("it is longer than any address or name.")
-        return value
-
-    def has_output(self):
-        return True  # else Django would drop the parameters unapplied
-
-    def expected_parameters(self):
-        return list(self.LOOKUPS)
-
-    def queryset(self, request, queryset):
-        lookups = {self.LOOKUPS[name][1]: value for name, value in self.values.items()}
-        return queryset.filter(**lookups)
-
-    def choices(self, changelist):
-        for name, value in self.values.items():
-            yield {
-                "label": f"{self.LOOKUPS[name][0]} {value}",
-                "remove_url": changelist.get_query_string(remove=[name]),
-            }
-
-
-class ThreadPositionFilter(admin.SimpleListFilter):
-    """Top-level comments or replies, under the parameter Django's empty-field filter used,
-    so that earlier links keep working."""
-
-    title = "place in thread"
-    parameter_name = "parent__isempty"
-
-    def lookups(self, request, model_admin):
-        return [("1", "Top-level comments"), ("0", "Replies")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(parent=None)
-        if self.value() == "0":
-            return queryset.exclude(parent=None)
-        return queryset
 
 
 class QueueChangeList(ChangeList):
@@ -473,162 +405,3 @@ def audit_trail(comment: Comment) -> list[CommentEvent]:
     for event in events:
         event.actor_name = queue.staff_name(event.actor)
     return events
-
-
-class StaffActorFilter(admin.SimpleListFilter):
-    """Who acted: only staff who did, by name (Django's own filter listed every account)."""
-
-    title = "by"
-    parameter_name = "actor"
-
-    def lookups(self, request, model_admin):
-        acted = CommentEvent.objects.filter(actor=OuterRef("pk"))  # by the actor index
-        users = get_user_model().objects.filter(Exists(acted), is_staff=True)
-        named = sorted((queue.staff_name(user), str(user.pk)) for user in users)
-        return [(pk, name) for name, pk in named] + [("system", "the system")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value is None:
-            return queryset
-        if value == "system":
-            return queryset.filter(actor=None)
-        if not value.isdigit() or len(value) > 18:
-            raise IncorrectLookupParameters(ValidationError("not a member of the team."))
-        return queryset.filter(actor_id=int(value), actor__is_staff=True)
-
-
-@admin.register(CommentEvent)
-class CommentEventAdmin(ForgivingListMixin, admin.ModelAdmin):
-    """The audit trail, read-only: who did what to which comment, and what it was before."""
-
-    class Media:
-        css = ADMIN_CSS
-
-    list_display = (
-        "created_at",
-        "action",
-        "by",
-        "comment",
-        "status_before",
-        "status_after",
-        "reason",
-        "part_of",
-    )
-    list_filter = ("action", StaffActorFilter, "created_at")
-    search_fields = ("comment__body", "body_before", "body_after", "reason")
-    list_select_related = ("actor", "comment")
-    date_hierarchy = "created_at"
-    fields = (
-        "created_at",
-        "action",
-        "by",
-        "comment",
-        "status_before",
-        "status_after",
-        "reason",
-        "reason_before",
-        "part_of",
-        "body_before",
-        "body_after",
-    )
-    readonly_fields = fields
-
-    @admin.display(description="by", ordering="actor")
-    def by(self, event):
-        return queue.staff_name(event.actor)
-
-    @admin.display(description="action #", ordering="batch")
-    def part_of(self, event):
-        return f"#{event.batch_id}" if event.batch_id else "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ModerationBatch)
-class ModerationBatchAdmin(ForgivingListMixin, admin.ModelAdmin):
-    """Every moderator action, newest first; any not yet undone can be undone here."""
-
-    class Media:
-        css = ADMIN_CSS
-
-    list_display = ("created_at", "by", "summary", "undo")
-    list_display_links = None
-    list_select_related = ("actor", "undone_by", "undo_of")
-    search_fields = ("summary",)
-    date_hierarchy = "created_at"
-    actions = None
-
-    @admin.display(description="by", ordering="actor")
-    def by(self, batch):
-        return queue.staff_name(batch.actor)
-
-    @admin.display(description="undo")
-    def undo(self, batch):
-        if batch.undo_of_id:
-            return f"undid action #{batch.undo_of_id}"
-        if hasattr(batch, "undone_by"):
-            return f"undone by action #{batch.undone_by.pk}"
-        url = reverse("admin:comments_comment_undo", args=[batch.pk])
-        return format_html(
-            '<button type="submit" class="button" formaction="{}" formmethod="post">'
-            'Undo<span class="visually-hidden"> action #{}</span></button>',
-            url,
-            batch.pk,
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class BlockedSenderForm(forms.ModelForm):
-    class Meta:
-        model = BlockedSender
-        fields = ("kind", "value", "note")
-
-    def clean(self):
-        cleaned = super().clean()
-        if "kind" in cleaned and "value" in cleaned:
-            try:
-                cleaned["value"] = services.block_value(cleaned["kind"], cleaned["value"])
-            except ValidationError as exc:
-                self.add_error("value", exc)
-        return cleaned
-
-
-@admin.register(BlockedSender)
-class BlockedSenderAdmin(ForgivingListMixin, admin.ModelAdmin):
-    """The block list: comments from these emails or IP addresses, or with these words,
-    go to spam. Rows' "Block" actions add to it; deleting an entry lifts the block."""
-
-    form = BlockedSenderForm
-
-    class Media:
-        css = ADMIN_CSS
-
-    list_display = ("value", "kind", "note", "added_by", "created_at")
-    list_filter = ("kind",)
-    search_fields = ("value", "note")
-    list_select_related = ("created_by",)
-
-    @admin.display(description="added by", ordering="created_by")
-    def added_by(self, entry):
-        return queue.staff_name(entry.created_by) if entry.created_by_id else "—"
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
