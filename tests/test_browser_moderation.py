@@ -145,6 +145,17 @@ def test_keyboard_only_triage_of_twenty_comments(new_page, live_server):
     pending = make_moderation_queue(20)
     page = sign_in(new_page, live_server)
     page.goto(f"{live_server.url}{PENDING}")
+    page.keyboard.press("?")  # the help overlay lists the keys, Escape closes it
+    assert page.locator("#keyboard-help dl").is_visible()
+    assert "undo the last action" in page.locator("#keyboard-help dl").inner_text()
+    page.keyboard.press("Escape")
+    assert not page.locator("#keyboard-help dl").is_visible()
+    page.keyboard.press("j")
+    page.keyboard.press("k")  # back to the first comment, focused and outlined
+    focused = page.evaluate(
+        "() => [document.activeElement.id, getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert focused == [f"row-{pending[-1].pk}", "solid"]
     outcome = {"a": "approved", "s": "spam", "d": "removed"}
     decided = 0
     keys = 0
