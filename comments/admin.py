@@ -1,59 +1,64 @@
-"""The moderation queue: pending first, counts per status, one-click row actions."""
+"""The moderation desk: the queue, its row actions, the comment's page and its history.
+The audit log, the moderators' past actions and the block list are in admin_records, the
+list filters in admin_filters.
+
+Every write goes through comments.services; what a row shows comes from comments.queue.
+"""
+
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, When
+from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 
-from comments import services
-from comments.models import Comment, CommentEvent
-from comments.moderation import count_links
+from comments import (
+    admin_records,  # noqa: F401 -- registers the audit log, actions, block list
+    batches,
+    queue,
+    services,
+)
+from comments.admin_filters import SenderFilter, ThreadPositionFilter
+from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch
+from msblog.adminlists import ForgivingListMixin
 
 Status = Comment.Status
-
-ROW_BUTTON = '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button> '
-
-# Row buttons: action name -> (label, statuses it applies to).
-ROW_ACTIONS = {
-    "approve": ("Approve", {Status.PENDING}),
-    "spam": ("Spam", {Status.PENDING, Status.APPROVED}),
-    "remove": ("Remove", {Status.PENDING, Status.APPROVED}),
-    "restore": ("Restore", {Status.SPAM, Status.REMOVED}),
+UNDO_WINDOW = datetime.timedelta(minutes=30)  # how long the queue offers Undo for
+BULK_ACTIONS = {
+    "approve": ("approve", "Approve selected comments"),
+    "unapprove": ("unapprove", "Unapprove selected comments"),
+    "mark_spam": ("spam", "Mark selected comments as spam"),
+    "remove": ("remove", "Remove selected comments"),
+    "restore": ("restore", "Restore selected comments from spam or removed"),
 }
 
 
-class CommentEventInline(admin.TabularInline):
-    model = CommentEvent
-    fk_name = "comment"
-    extra = 0
-    can_delete = False
-    fields = (
-        "created_at",
-        "action",
-        "actor",
-        "status_before",
-        "status_after",
-        "reason",
-        "body_before",
-        "body_after",
-    )
-    readonly_fields = fields
+class QueueChangeList(ChangeList):
+    """The changelist, with each row's desk information built for the whole page at once."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_results(self, request):
+        super().get_results(request)
+        can_moderate = self.model_admin.has_change_permission(request)
+        self.rows = queue.rows_for(list(self.result_list), can_moderate=can_moderate)
 
 
 class StaffReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class QuickEditForm(forms.Form):
+    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 10}), strip=False)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        services.validate_edited_body(body)
+        return body
 
 
 class CommentEditForm(forms.ModelForm):
@@ -66,32 +71,22 @@ class CommentEditForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ForgivingListMixin, admin.ModelAdmin):
     form = CommentEditForm
-    list_display = (
-        "excerpt",
-        "post",
-        "in_reply_to",
-        "author",
-        "ip_address",
-        "links",
-        "status_and_reason",
-        "depth",
-        "created_at",
-        "moderate",
-    )
-    list_display_links = ("excerpt",)
+    list_display = ("created_at",)  # the rows are drawn by change_list_results.html
+    list_display_links = None
     list_filter = (
+        SenderFilter,
         "status",
         ("post", admin.RelatedOnlyFieldListFilter),
-        ("parent", admin.EmptyFieldListFilter),
+        ThreadPositionFilter,
         "created_at",
     )
     search_fields = ("body", "author_name", "author_email", "ip_address", "moderation_reason")
     list_select_related = ("post", "parent")
     list_per_page = 50
     list_max_show_all = 500
-    actions = ["approve", "mark_spam", "remove", "restore"]
+    actions = list(BULK_ACTIONS)
     fields = (
         "post",
         "in_reply_to",
@@ -103,12 +98,11 @@ class CommentAdmin(admin.ModelAdmin):
         "status",
         "moderation_reason",
         "links",
-        "user",
+        "written_by",
         "edited_at",
         "body",
     )
     readonly_fields = tuple(name for name in fields if name != "body")
-    inlines = [CommentEventInline]
 
     # The queue: pending comments first, newest first within each group.
     ordering = [
@@ -117,78 +111,102 @@ class CommentAdmin(admin.ModelAdmin):
         "-pk",
     ]
 
+    def get_queryset(self, request):
+        # Stand-ins hold a missing comment's place in a thread; they are not comments.
+        return super().get_queryset(request).filter(placeholder=False)
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
     def get_urls(self):
+        def view(name, route, function):
+            return path(route, self.admin_site.admin_view(function), name=name)
+
         own = [
-            path(
+            view(
+                "comments_comment_moderate",
                 "<int:comment_id>/moderate/<str:action>/",
-                self.admin_site.admin_view(self.moderate_view),
-                name="comments_comment_moderate",
+                self.moderate_view,
             ),
-            path(
-                "<int:comment_id>/reply/",
-                self.admin_site.admin_view(self.reply_view),
-                name="comments_comment_reply",
-            ),
+            view("comments_comment_reply", "<int:comment_id>/reply/", self.reply_view),
+            view("comments_comment_quick_edit", "<int:comment_id>/quick-edit/", self.edit_view),
+            view("comments_comment_context", "<int:comment_id>/context/", self.context_view),
+            view("comments_comment_undo", "undo/<int:batch_id>/", self.undo_view),
         ]
         return own + super().get_urls()
 
+    def desk_context(self, request) -> dict:
+        """What every desk page shows around its content."""
+        since = timezone.now() - UNDO_WINDOW
+        return {
+            "undo_batch": batches.latest_undoable(request.user, since=since),
+            "is_nav_sidebar_enabled": False,  # the queue needs the width
+            "keyboard_keys": KEYBOARD_KEYS,
+        }
+
     def changelist_view(self, request, extra_context=None):
-        counts = dict(Comment.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        counts = queue.status_counts()
         changelist = reverse("admin:comments_comment_changelist")
         extra_context = {
+            "title": "Moderate comments",
             **(extra_context or {}),
+            **self.desk_context(request),
             "status_counts": [
-                (label, counts.get(value, 0), f"{changelist}?status__exact={value}")
+                (label, counts.get(value, 0), f"{changelist}?status__exact={value}", value)
                 for value, label in Status.choices
             ],
+            "all_count": sum(counts.values()),
+            "current_status": request.GET.get("status__exact", ""),
         }
         return super().changelist_view(request, extra_context)
 
-    # Columns
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self.desk_context(request)}
+        comment = self.get_object(request, object_id)
+        if comment is not None:
+            extra_context["row"] = self.row_for(request, comment)
+            extra_context["events"] = audit_trail(comment)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """ "History" is the comment's audit trail: every status change and edit."""
+        comment = self.get_object(request, object_id)
+        if comment is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, comment):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of comment #{comment.pk}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": comment,
+            "events": audit_trail(comment),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/comments/comment/object_history.html", context)
+
+    def row_for(self, request, comment) -> queue.QueueRow:
+        can_moderate = self.has_change_permission(request, comment)
+        return queue.rows_for([comment], can_moderate=can_moderate)[0]
+
+    # Read-only fields of the change page
 
     @admin.display(description="replying to")
     def in_reply_to(self, comment):
         if comment.parent_id is None:
             return "—"
-        parent = comment.parent
-        return format_html("#{} {}: {}", parent.pk, parent.author_name, parent.excerpt)
-
-    @admin.display(description="author", ordering="author_name")
-    def author(self, comment):
-        lines = [(comment.author_name,)]
-        lines += [(value,) for value in (comment.author_email, comment.author_url) if value]
-        return format_html_join(mark_safe("<br>"), "{}", lines)
+        if comment.parent.placeholder:
+            return queue.MISSING.capitalize()
+        return f"#{comment.parent.pk} {comment.parent.author_name}: {comment.parent.excerpt}"
 
     @admin.display(description="links")
     def links(self, comment):
-        return count_links(comment.body)
+        return queue.count_links(comment.body)
 
-    @admin.display(description="status", ordering="status")
-    def status_and_reason(self, comment):
-        if comment.moderation_reason and comment.status != Status.APPROVED:
-            return format_html(
-                "{}<br><small>{}</small>", comment.get_status_display(), comment.moderation_reason
-            )
-        return comment.get_status_display()
-
-    @admin.display(description="depth", ordering="level")
-    def depth(self, comment):
-        return comment.level
-
-    @admin.display(description="moderate")
-    def moderate(self, comment):
-        # Buttons submit the changelist's own form (with its CSRF token) to a row URL.
-        buttons = [
-            (reverse("admin:comments_comment_moderate", args=[comment.pk, action]), label)
-            for action, (label, statuses) in ROW_ACTIONS.items()
-            if comment.status in statuses
-        ]
-        reply = reverse("admin:comments_comment_reply", args=[comment.pk])
-        return format_html(
-            '{}<a class="button" href="{}">Reply</a>',
-            format_html_join("", ROW_BUTTON, buttons),
-            reply,
-        )
+    @admin.display(description="written by")
+    def written_by(self, comment):
+        return f"{queue.staff_name(comment.user)} (blog team)" if comment.user_id else "a reader"
 
     # Permissions: nothing is ever deleted or added here; status changes go through actions.
 
@@ -199,64 +217,124 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.comment_edit(comment=obj, body=form.cleaned_data["body"], actor=request.user)
-
-    # Bulk actions
-
-    def change_status(self, request, queryset, status, verb):
-        changed = services.comments_set_status(
-            comments=list(queryset), status=status, actor=request.user
+        services.comment_moderator_edit(
+            comment=obj, body=form.cleaned_data["body"], actor=request.user
         )
-        self.message_user(request, f"{changed} comment(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Approve selected comments", permissions=["change"])
+    # Bulk actions: each is one undoable batch.
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def bulk(self, request, queryset, name):
+        action, _ = BULK_ACTIONS[name]
+        batch = services.comments_moderate(
+            comments=list(queryset), action=action, actor=request.user
+        )
+        if batch is None:
+            self.message_user(request, "Nothing changed.", messages.INFO)
+        else:
+            self.message_user(request, f"{batch.summary}.", messages.SUCCESS)
+
+    @admin.action(description=BULK_ACTIONS["approve"][1], permissions=["change"])
     def approve(self, request, queryset):
-        self.change_status(request, queryset, Status.APPROVED, "approved")
+        self.bulk(request, queryset, "approve")
 
-    @admin.action(description="Mark selected comments as spam", permissions=["change"])
+    @admin.action(description=BULK_ACTIONS["unapprove"][1], permissions=["change"])
+    def unapprove(self, request, queryset):
+        self.bulk(request, queryset, "unapprove")
+
+    @admin.action(description=BULK_ACTIONS["mark_spam"][1], permissions=["change"])
     def mark_spam(self, request, queryset):
-        self.change_status(request, queryset, Status.SPAM, "marked as spam")
+        self.bulk(request, queryset, "mark_spam")
 
-    @admin.action(description="Remove selected comments", permissions=["change"])
+    @admin.action(description=BULK_ACTIONS["remove"][1], permissions=["change"])
     def remove(self, request, queryset):
-        self.change_status(request, queryset, Status.REMOVED, "removed")
+        self.bulk(request, queryset, "remove")
 
-    @admin.action(
-        description="Restore selected comments from spam or removed", permissions=["change"]
-    )
+    @admin.action(description=BULK_ACTIONS["restore"][1], permissions=["change"])
     def restore(self, request, queryset):
-        restored = services.comments_restore(comments=list(queryset), actor=request.user)
-        self.message_user(request, f"{restored} comment(s) restored.", messages.SUCCESS)
+        self.bulk(request, queryset, "restore")
 
     # Row views
+
+    def moderated_comment(self, request, comment_id) -> Comment:
+        comment = get_object_or_404(
+            self.get_queryset(request).select_related("post"), pk=comment_id
+        )
+        if not self.has_change_permission(request, comment):
+            raise PermissionDenied
+        return comment
 
     def moderate_view(self, request, comment_id, action):
         if request.method != "POST" or action not in ROW_ACTIONS:
             raise PermissionDenied
-        comment = get_object_or_404(Comment, pk=comment_id)
-        if not self.has_change_permission(request, comment):
-            raise PermissionDenied
-        if action == "restore":
-            services.comment_restore(comment=comment, actor=request.user)
+        comment = self.moderated_comment(request, comment_id)
+        try:
+            batch = moderate_row(action, comment, request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
         else:
-            status = {"approve": Status.APPROVED, "spam": Status.SPAM, "remove": Status.REMOVED}
-            services.comment_set_status(comment=comment, status=status[action], actor=request.user)
-        comment.refresh_from_db()
-        self.message_user(
-            request, f"Comment #{comment.pk} is now {comment.get_status_display().lower()}."
-        )
-        return redirect(self.back_to_queue(request))
+            summary = batch.summary if batch else f"Comment #{comment.pk} was already so"
+            self.message_user(request, f"{summary}.", messages.SUCCESS)
+        return redirect(self.back_to(request))
 
-    def back_to_queue(self, request) -> str:
-        referer = request.META.get("HTTP_REFERER", "")
-        if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
-            return referer
+    def back_to(self, request) -> str:
+        """Where the moderator was: ?next= (in-place moderation), else the page they acted
+        from, else the queue."""
+        hosts = {request.get_host()}
+        for target in (request.POST.get("next", ""), request.META.get("HTTP_REFERER", "")):
+            if target and url_has_allowed_host_and_scheme(
+                target, allowed_hosts=hosts, require_https=request.is_secure()
+            ):
+                return target
         return reverse("admin:comments_comment_changelist")
 
-    def reply_view(self, request, comment_id):
-        parent = get_object_or_404(Comment.objects.select_related("post"), pk=comment_id)
-        if not self.has_change_permission(request, parent):
+    def undo_view(self, request, batch_id):
+        if request.method != "POST" or not self.has_change_permission(request):
             raise PermissionDenied
+        batch = get_object_or_404(ModerationBatch, pk=batch_id)
+        try:
+            undo = services.batch_undo(batch=batch, actor=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(request, f"{undo.summary}.", messages.SUCCESS)
+        return redirect(self.back_to(request))
+
+    def edit_view(self, request, comment_id):
+        """Quick edit: the text alone, on its own small page (the queue opens it in place)."""
+        comment = self.moderated_comment(request, comment_id)
+        form = QuickEditForm(request.POST or None, initial={"body": comment.body})
+        if request.method == "POST" and form.is_valid():
+            batch = services.comment_moderator_edit(
+                comment=comment, body=form.cleaned_data["body"], actor=request.user
+            )
+            if batch is not None:
+                self.message_user(request, f"{batch.summary}.", messages.SUCCESS)
+            return redirect(self.back_to(request))
+        return self.desk_page(
+            request, "quick_edit.html", f"Edit comment #{comment.pk}", comment=comment, form=form
+        )
+
+    def context_view(self, request, comment_id):
+        """Where a comment sits in its thread; the queue shows it in place."""
+        comment = get_object_or_404(
+            self.get_queryset(request).select_related("post"), pk=comment_id
+        )
+        if not self.has_view_or_change_permission(request, comment):
+            raise PermissionDenied
+        return self.desk_page(
+            request,
+            "context.html",
+            f"Where comment #{comment.pk} sits",
+            context=queue.thread_context(comment),
+        )
+
+    def reply_view(self, request, comment_id):
+        parent = self.moderated_comment(request, comment_id)
         form = StaffReplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -269,40 +347,61 @@ class CommentAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"Your reply #{reply.pk} is published.", messages.SUCCESS
                 )
-                return redirect(reverse("admin:comments_comment_changelist"))
+                return redirect(self.back_to(request))
+        return self.desk_page(
+            request, "reply.html", f"Reply to comment #{parent.pk}", parent=parent, form=form
+        )
+
+    def desk_page(self, request, template: str, title: str, **context):
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Reply to comment #{parent.pk}",
+            **self.desk_context(request),
+            "title": title,
             "opts": self.opts,
-            "parent": parent,
-            "form": form,
+            "next": request.POST.get("next", "") or self.back_to(request),
+            **context,
         }
-        return TemplateResponse(request, "admin/comments/comment/reply.html", context)
+        return TemplateResponse(request, f"admin/comments/comment/{template}", context)
 
 
-@admin.register(CommentEvent)
-class CommentEventAdmin(admin.ModelAdmin):
-    """The audit trail, read-only: who did what to which comment, and what it was before."""
+# Row actions beyond comments_moderate's, by the name in their URL.
+BRANCH_ACTIONS = {"spam-branch": Status.SPAM, "remove-branch": Status.REMOVED}
+BLOCK_ACTIONS = {"block-email": BlockedSender.Kind.EMAIL, "block-ip": BlockedSender.Kind.IP}
+ROW_ACTIONS = {*services.DESK_VERBS, "approve-trust", *BRANCH_ACTIONS, *BLOCK_ACTIONS}
 
-    list_display = (
-        "created_at",
-        "action",
-        "actor",
-        "comment",
-        "status_before",
-        "status_after",
-        "reason",
-    )
-    list_filter = ("action", "actor", "created_at")
-    search_fields = ("comment__body", "body_before", "body_after", "reason")
-    list_select_related = ("actor", "comment")
-    date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
+def moderate_row(action: str, comment: Comment, actor) -> ModerationBatch | None:
+    """Run one row action through its service; returns the batch it recorded, if any."""
+    if action in services.DESK_VERBS:
+        return services.comments_moderate(comments=[comment], action=action, actor=actor)
+    if action in BRANCH_ACTIONS:
+        return services.comment_branch_set_status(
+            comment=comment, status=BRANCH_ACTIONS[action], actor=actor
+        )
+    if action in BLOCK_ACTIONS:
+        return services.sender_block(comment=comment, kind=BLOCK_ACTIONS[action], actor=actor)
+    return services.comment_approve_and_trust(comment=comment, actor=actor)
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+KEYBOARD_KEYS = [
+    ("j / k", "next / previous comment"),
+    ("a", "approve"),
+    ("u", "unapprove"),
+    ("s", "mark as spam"),
+    ("d", "remove"),
+    ("r", "reply"),
+    ("q", "quick edit"),
+    ("z", "undo the last action"),
+    ("x", "select the comment for a bulk action"),
+    ("o or Enter", "show the whole comment"),
+    ("c", "show where it sits in the thread"),
+    ("?", "show or hide these keys"),
+]
+
+
+def audit_trail(comment: Comment) -> list[CommentEvent]:
+    """The comment's history, oldest first, each entry naming staff as moderators see them."""
+    events = list(comment.events.select_related("actor", "batch").order_by("created_at", "pk"))
+    for event in events:
+        event.actor_name = queue.staff_name(event.actor)
+    return events

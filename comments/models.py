@@ -129,6 +129,8 @@ class Comment(MPTTModel):
             ),
             # Matches author_email__iexact lookups (known authors, privacy commands).
             models.Index(Upper("author_email"), "status", name="comment_email_status"),
+            # The moderation queue's counts and filter by IP address.
+            models.Index(fields=["ip_address", "status"], name="comment_ip_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -167,6 +169,8 @@ class CommentEvent(models.Model):
         RESTORED = "restored", "Restored"
         EDITED = "edited", "Edited"
         ERASED = "erased", "Personal data erased"
+        UNAPPROVED = "unapproved", "Unapproved"
+        UNDONE = "undone", "Undone"
 
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -179,9 +183,130 @@ class CommentEvent(models.Model):
     body_before = models.TextField(blank=True)
     body_after = models.TextField(blank=True)
     reason = models.CharField(max_length=200, blank=True)
+    reason_before = models.CharField(
+        "moderation reason before",
+        max_length=200,
+        blank=True,
+        help_text="The comment's hold or spam reason before this entry, for undo.",
+    )
+    batch = models.ForeignKey(
+        "ModerationBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="The moderator's action this entry is part of.",
+    )
 
     class Meta:
         ordering = ["comment", "created_at", "pk"]
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.comment_id}"
+
+
+class ModerationBatch(models.Model):
+    """One moderator's action, on one comment or many: the comment events, blocks and trust
+    it recorded, so that Undo can reverse all of it at once."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The comment the moderator acted on (the first, for a bulk action).",
+    )
+    undo_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+        help_text="The action this one reversed.",
+    )
+
+    class Meta:
+        verbose_name = "moderation action"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="batch_actor_created")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.summary}"
+
+
+class BlockedSenderQuerySet(models.QuerySet):
+    def matching(self, *, email: str, ip_address):
+        """Entries that refuse this sender: their email, their IP, or any listed word."""
+        condition = Q(kind=BlockedSender.Kind.WORD)
+        if email:
+            condition |= Q(kind=BlockedSender.Kind.EMAIL, value=email.strip().lower())
+        if ip_address:
+            condition |= Q(kind=BlockedSender.Kind.IP, value=str(ip_address))
+        return self.filter(condition)
+
+
+class BlockedSender(models.Model):
+    """The block list moderators keep: a comment from a listed email or IP address, or
+    with a listed word, goes to spam (COMMENTS_BLOCK_WORDS adds words from settings)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email address"
+        IP = "ip", "IP address"
+        WORD = "word", "Word or phrase"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    value = models.CharField(max_length=254)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    batch = models.ForeignKey(
+        ModerationBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="blocks",
+        editable=False,
+    )
+
+    objects = BlockedSenderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "block list entry"
+        verbose_name_plural = "block list"
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="blocked_sender_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["email", "ip", "word"]), name="blocked_sender_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Commenter(models.Model):
+    """A commenter known by email address: whether they confirmed it through the signed
+    link they were sent, and whether a moderator trusts them (see comments.trust)."""
+
+    email = models.EmailField(unique=True)  # stored lower-case
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    trusted_at = models.DateTimeField(null=True, blank=True)
+    trusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    trust_batch = models.ForeignKey(
+        ModerationBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self):
+        return self.email

@@ -5,6 +5,7 @@ services consult it, nothing else does.
 """
 
 import datetime
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from comments.models import Comment
+from comments.models import BlockedSender, Comment
+from comments.trust import trusted_reason
 
 LINK_RE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 # Bidirectional overrides can make a name read as someone else's; no name needs them.
@@ -60,6 +62,8 @@ def moderation_verdict(
     blocked = first_match(settings.COMMENTS_BLOCK_WORDS, *fields)
     if blocked:
         return Verdict(Comment.Status.SPAM, f"matches the block list ({blocked!r})")
+    if listed := block_list_match(author_email=author_email, ip_address=ip_address, fields=fields):
+        return Verdict(Comment.Status.SPAM, f"matches the block list ({listed})")
     links = count_links(body)
     limit = settings.COMMENTS_HOLD_LINK_COUNT
     if limit and links >= limit:
@@ -68,13 +72,37 @@ def moderation_verdict(
     if held_word:
         return Verdict(Comment.Status.PENDING, f"matches the moderation list ({held_word!r})")
     policy = settings.COMMENTS_MODERATION
+    if policy == "none":
+        return Verdict(Comment.Status.APPROVED, "no rule held it")
+    if trusted := trusted_reason(author_email):
+        return Verdict(Comment.Status.APPROVED, trusted)
     if policy == "all":
         return Verdict(Comment.Status.PENDING, "every new comment is held for moderation")
-    if policy == "known":
-        if author_email and Comment.objects.known_author(author_email):
-            return Verdict(Comment.Status.APPROVED, "author has an earlier approved comment")
-        return Verdict(Comment.Status.PENDING, "first comment from this author")
-    return Verdict(Comment.Status.APPROVED, "no rule held it")
+    if author_email and Comment.objects.known_author(author_email):
+        return Verdict(Comment.Status.PENDING, "author has not confirmed their email yet")
+    return Verdict(Comment.Status.PENDING, "first comment from this author")
+
+
+def normalized_ip(value) -> str | None:
+    """An IP address as the block list stores it, or None if it is not one."""
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        return None
+
+
+def block_list_match(*, author_email: str, ip_address, fields) -> str | None:
+    """What on the moderators' block list refuses this comment, or None (one query)."""
+    entries = list(
+        BlockedSender.objects.matching(
+            email=author_email, ip_address=normalized_ip(ip_address) if ip_address else None
+        ).values_list("kind", "value")
+    )
+    for kind, value in entries:
+        if kind != BlockedSender.Kind.WORD:
+            return f"{kind} {value}"
+    word = first_match([value for _, value in entries], *fields)
+    return repr(word) if word else None
 
 
 def form_notice(user=None) -> str:

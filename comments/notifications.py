@@ -13,8 +13,10 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from comments.models import Comment
+from comments import trust
+from comments.models import Comment, Commenter
 from comments.roles import MODERATORS_GROUP
 
 logger = logging.getLogger(__name__)
@@ -113,3 +115,37 @@ def notify_parent_author(reply_id: int) -> None:
     )
     if not send(message):
         Comment.objects.filter(pk=reply.pk).update(parent_notified=False)
+
+
+def offer_email_confirmation(comment_id: int) -> None:
+    """Mail the author of an approved comment a signed link that confirms their address,
+    at most once per link lifetime (a second approval racing this one sends nothing)."""
+    comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
+    if comment is None or comment.status != Comment.Status.APPROVED or not comment.author_email:
+        return
+    email = trust.normalized_email(comment.author_email)
+    commenter, _ = Commenter.objects.get_or_create(email=email)
+    if commenter.confirmed_at is not None:
+        return
+    claimed = (
+        Commenter.objects.filter(pk=commenter.pk, confirmed_at=None)
+        .filter(Q(confirmation_sent_at=None) | Q(confirmation_sent_at__lt=trust.resend_cutoff()))
+        .update(confirmation_sent_at=timezone.now())
+    )
+    if not claimed:
+        return
+    token = trust.confirmation_token(email)
+    context = {
+        "comment": comment,
+        "site_name": settings.SITE_NAME,
+        "confirm_url": absolute(reverse("comments:confirm-email", args=[token])),
+        "comment_url": absolute(comment.get_absolute_url()),
+        "days": trust.CONFIRM_MAX_AGE.days,
+    }
+    message = EmailMessage(
+        subject=f"[{settings.SITE_NAME}] Please confirm your email address",
+        body=render_to_string("comments/email/confirm_email.txt", context),
+        to=[comment.author_email],
+    )
+    if not send(message):
+        Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=None)

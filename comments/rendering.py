@@ -30,7 +30,9 @@ PLACEHOLDERS = {
 PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
 
 
-def render_thread(thread: Thread, *, page_url: str, comments_open: bool) -> str:
+def render_thread(thread: Thread, *, page_url: str, comments_open: bool, moderation=None) -> str:
+    """``moderation``, for a moderator's page only, adds its markup to each comment
+    (comments.inplace)."""
     if not thread.entries:
         return ""
     months = {number: str(name) for number, name in MONTHS.items()}
@@ -40,12 +42,14 @@ def render_thread(thread: Thread, *, page_url: str, comments_open: bool) -> str:
             parts.append('<ol class="children">\n')
         elif index:
             parts.append("</li>\n" + "</ol></li>\n" * len(entry.closes))
-        parts.append(render_entry(entry, months, page_url, comments_open))
+        parts.append(render_entry(entry, months, page_url, comments_open, moderation))
     parts.append("</li>\n" + "</ol></li>\n" * len(thread.final_closes) + "</ol>\n")
     return "".join(parts)
 
 
-def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool) -> str:
+def render_entry(
+    entry: ThreadEntry, months, page_url: str, comments_open: bool, moderation=None
+) -> str:
     comment = entry.comment
     classes = f"comment depth-{comment.level + 1}"
     if entry.capped:
@@ -68,17 +72,17 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
         f'<article class="comment-body" aria-label="Comment by {name}">\n',
         f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
         f'<a class="comment-permalink" href="#comment-{comment.id}">'
-        f'<time datetime="{created.isoformat()}">{long_date(created, months)} at '
+        f'<time datetime="{created.isoformat(timespec="seconds")}">{long_date(created, months)} at '
         f"{created:%H:%M}</time></a></footer>\n",
     ]
-    if entry.kind == "pending":
+    if entry.kind == "pending" and moderation is None:
         parts.append(PENDING_NOTICE)
     parts.append(f'<div class="comment-content">{comment_text(comment.body)}</div>\n')
     if comment.edited_at:
         edited = timezone.localtime(comment.edited_at)
         parts.append(
             f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{edited.isoformat()}">{long_date(edited, months)}</time>.</p>\n'
+            f'"{edited.isoformat(timespec="seconds")}">{long_date(edited, months)}</time>.</p>\n'
         )
     if entry.kind == "comment" and comments_open:
         parts.append(
@@ -87,6 +91,8 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
             f'data-comment-id="{comment.id}" data-author="{name}" '
             f'aria-label="Reply to {name}">Reply</a></p>\n'
         )
+    if moderation is not None:
+        parts.append(moderation(entry))
     parts.append("</article>\n")
     return "".join(parts)
 

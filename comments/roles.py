@@ -1,4 +1,5 @@
-"""The Moderators group: see posts, moderate and edit comments, nothing else."""
+"""The Moderators group: see posts, moderate and edit comments, keep the block list,
+nothing else."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -9,6 +10,11 @@ MODERATOR_PERMISSIONS = [
     ("comments", "view_comment"),
     ("comments", "change_comment"),
     ("comments", "view_commentevent"),
+    ("comments", "view_moderationbatch"),
+    ("comments", "view_blockedsender"),
+    ("comments", "add_blockedsender"),
+    ("comments", "change_blockedsender"),
+    ("comments", "delete_blockedsender"),
 ]
 
 

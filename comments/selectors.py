@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from comments import inplace
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import closed_reason
@@ -190,14 +191,20 @@ def discussion_for(
     """Context for the comments part of a post page; None when the page does not exist."""
     reason = closed_reason(post)
     page_url = post.get_comments_page_url(page_number)
-    part = thread_part(
-        post,
-        page_number=page_number,
-        page_url=page_url,
-        comments_open=reason is None,
-        version=request_version(request),
-        own_pending_ids=pending_ids(request),
-    )
+    moderating = inplace.can_moderate_in_place(request)
+    if moderating:
+        part = inplace.moderation_thread_part(
+            request, post, page_number=page_number, page_url=page_url, comments_open=reason is None
+        )
+    else:
+        part = thread_part(
+            post,
+            page_number=page_number,
+            page_url=page_url,
+            comments_open=reason is None,
+            version=request_version(request),
+            own_pending_ids=pending_ids(request),
+        )
     if part is None:
         return None
     if form is None:
@@ -215,6 +222,7 @@ def discussion_for(
         "reply_to": reply_to,
         "post_url": post.get_absolute_url(),
         "page_url": page_url,
+        "moderating": moderating,
     }
 
 

@@ -13,16 +13,18 @@ write lock taken at BEGIN IMMEDIATE (see settings).
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
+from django.core.validators import validate_email, validate_ipv46_address
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from comments import privacy, tasks
-from comments.models import Comment, CommentEvent
+from comments import batches, privacy, tasks, trust
+from comments.models import BlockedSender, Comment, Commenter, CommentEvent, ModerationBatch
 from comments.moderation import (
     closed_reason,
     forbidden_character,
     moderation_verdict,
+    normalized_ip,
     validate_content,
 )
 from posts.caching import content_changed, forget_cached_content
@@ -163,7 +165,7 @@ def comment_create(
         )
         insert_comment(comment)
         record_event(comment, Action.CREATED, actor=user, status_before="", reason=verdict.reason)
-        after_status_change(comment)
+        after_status_change(comment, created=True)
     return comment
 
 
@@ -195,6 +197,8 @@ def comment_set_status(
     with transaction.atomic():
         content_changed()  # first: see posts.caching
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.placeholder:
+            raise ValidationError("A stand-in for a missing comment cannot be moderated.")
         if locked.status == status:
             return False
         if status == Status.APPROVED:
@@ -218,7 +222,7 @@ def approve_pending_ancestors(comment: Comment, *, actor) -> None:
 
 
 def change_status(comment: Comment, status: str, *, actor, reason: str, action: str) -> None:
-    before = comment.status
+    before, reason_before = comment.status, comment.moderation_reason
     comment.status = status
     if status == Status.APPROVED:
         comment.moderation_reason = ""
@@ -227,16 +231,26 @@ def change_status(comment: Comment, status: str, *, actor, reason: str, action: 
     Comment.objects.filter(pk=comment.pk).update(
         status=status, moderation_reason=comment.moderation_reason
     )
-    record_event(comment, action, actor=actor, status_before=before, reason=reason)
+    record_event(
+        comment,
+        action,
+        actor=actor,
+        status_before=before,
+        reason=reason,
+        reason_before=reason_before,
+    )
     after_status_change(comment)
 
 
-def after_status_change(comment: Comment) -> None:
-    """Queue the emails a status implies, once the transaction commits."""
-    if comment.status == Status.PENDING:
+def after_status_change(comment: Comment, *, created: bool = False) -> None:
+    """Queue the emails a status implies, once the transaction commits. Moderators hear of
+    new held comments only: one put back to pending was put there by a moderator."""
+    if comment.status == Status.PENDING and created:
         enqueue_on_commit(tasks.notify_moderators, comment.pk)
     elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
         enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+    if comment.status == Status.APPROVED and trust.wants_confirmation(comment):
+        enqueue_on_commit(tasks.offer_email_confirmation, comment.pk)
 
 
 def enqueue_on_commit(task, *args) -> None:
@@ -320,13 +334,15 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
             body_before=locked.body,
             body_after=body,
             reason=reason,
+            batch=batches.current(),
         )
     return True
 
 
 def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
-    """A moderator's reply from the admin: approves the parent if needed, then publishes."""
-    with transaction.atomic():
+    """A moderator's reply from the admin: approves the parent if needed, then publishes.
+    One undoable action: undo removes the reply and puts the parent back."""
+    with batches.recording(actor=user, summary=f"Replied to comment #{parent.pk}", comment=parent):
         if parent.status != Status.APPROVED:
             comment_set_status(comment=parent, status=Status.APPROVED, actor=user)
             parent.refresh_from_db()
@@ -371,13 +387,22 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
+        Commenter.objects.filter(email=trust.normalized_email(email)).delete()
         # Pages under retired versions are unreachable, but would keep the name until
         # they expire; delete them once the erasure is visible.
         transaction.on_commit(forget_cached_content, robust=True)
     return len(comments)
 
 
-def record_event(comment: Comment, action: str, *, actor, status_before: str, reason: str = ""):
+def record_event(
+    comment: Comment,
+    action: str,
+    *,
+    actor,
+    status_before: str,
+    reason: str = "",
+    reason_before: str = "",
+):
     return CommentEvent.objects.create(
         comment=comment,
         actor=actor,
@@ -386,6 +411,8 @@ def record_event(comment: Comment, action: str, *, actor, status_before: str, re
         status_after=comment.status,
         body_after=comment.body if action in (Action.CREATED, Action.IMPORTED) else "",
         reason=reason[:200],
+        reason_before=reason_before[:200],
+        batch=batches.current(),
     )
 
 
@@ -425,3 +452,232 @@ def comment_import(
         Comment.objects.filter(pk=existing.pk).update(**changed)
     existing.refresh_from_db()
     return existing, "updated"
+
+
+# The moderation desk. Each moderator action is one batch (comments.batches): the events,
+# blocks and trust it records are reversed together by batch_undo.
+
+DESK_STATUSES = {
+    "approve": Status.APPROVED,
+    "unapprove": Status.PENDING,
+    "spam": Status.SPAM,
+    "remove": Status.REMOVED,
+}
+DESK_VERBS = {
+    "approve": "Approved",
+    "unapprove": "Unapproved",
+    "spam": "Marked as spam",
+    "remove": "Removed",
+    "restore": "Restored",
+}
+
+
+def described(verb: str, comments: list[Comment]) -> str:
+    if len(comments) == 1:
+        comment = comments[0]
+        return f"{verb} comment #{comment.pk} by {comment.author_name}"
+    return f"{verb} {len(comments)} comments"
+
+
+def comments_moderate(*, comments, action: str, actor) -> ModerationBatch | None:
+    """Approve, unapprove, spam, remove or restore comments as one undoable action.
+
+    Stand-ins are skipped (they are not comments). Returns the batch, or None when nothing
+    changed.
+    """
+    if action not in DESK_VERBS:
+        raise ValidationError(f"Unknown moderation action {action!r}.", code="action")
+    targets = [comment for comment in comments if not comment.placeholder]
+    summary = described(DESK_VERBS[action], targets)
+    first = targets[0] if targets else None
+    with batches.recording(actor=actor, summary=summary, comment=first) as batch:
+        for comment in targets:
+            if action == "restore":
+                comment_restore(comment=comment, actor=actor)
+            elif action == "unapprove":
+                comment.refresh_from_db(fields=["status"])
+                if comment.status == Status.APPROVED:
+                    comment_set_status(
+                        comment=comment,
+                        status=Status.PENDING,
+                        actor=actor,
+                        action=Action.UNAPPROVED,
+                    )
+            else:
+                comment_set_status(comment=comment, status=DESK_STATUSES[action], actor=actor)
+    return batch if batch.pk else None
+
+
+def comment_branch_set_status(*, comment: Comment, status: str, actor) -> ModerationBatch | None:
+    """Mark a comment and every reply under it as spam, or remove them: one undoable action."""
+    if status not in (Status.SPAM, Status.REMOVED):
+        raise ValidationError("A branch can only be marked as spam or removed.", code="status")
+    branch = [c for c in comment.get_descendants(include_self=True) if not c.placeholder]
+    verb = DESK_VERBS["spam" if status == Status.SPAM else "remove"]
+    summary = f"{verb} comment #{comment.pk} and the {len(branch) - 1} replies under it"
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
+        for member in branch:
+            reason = "" if member.pk == comment.pk else f"in the branch under #{comment.pk}"
+            comment_set_status(comment=member, status=status, actor=actor, reason=reason)
+    return batch if batch.pk else None
+
+
+def comment_approve_and_trust(*, comment: Comment, actor) -> ModerationBatch:
+    """Approve a comment and trust its author: once they confirm their address (a signed
+    link is mailed to it), their comments are published without waiting."""
+    if comment.placeholder or not comment.author_email:
+        raise ValidationError("This comment has no email address to trust.", code="email")
+    email = trust.normalized_email(comment.author_email)
+    summary = f"Approved comment #{comment.pk} and trusted {email}"
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
+        comment_set_status(
+            comment=comment, status=Status.APPROVED, actor=actor, reason="approved; author trusted"
+        )
+        commenter, _ = Commenter.objects.get_or_create(email=email)
+        Commenter.objects.filter(pk=commenter.pk, trusted_at=None).update(
+            trusted_at=timezone.now(), trusted_by=actor, trust_batch=batch
+        )
+        if commenter.confirmed_at is None:
+            enqueue_on_commit(tasks.offer_email_confirmation, comment.pk)
+    return batch
+
+
+def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
+    """Put a comment's email or IP address on the block list (their next comments go to
+    spam) and mark that sender's pending comments, and this one, as spam."""
+    if kind == BlockedSender.Kind.EMAIL:
+        value = trust.normalized_email(comment.author_email)
+        theirs = Q(author_email__iexact=value)
+    elif kind == BlockedSender.Kind.IP:
+        value = normalized_ip(comment.ip_address) if comment.ip_address else ""
+        theirs = Q(ip_address=value)
+    else:
+        raise ValidationError("Only an email or IP address can be blocked from a comment.")
+    if comment.placeholder or not value:
+        label = BlockedSender.Kind(kind).label.lower()
+        raise ValidationError(f"This comment has no {label} to block.", code="empty")
+    summary = f"Blocked {BlockedSender.Kind(kind).label.lower()} {value}"
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
+        BlockedSender.objects.get_or_create(
+            kind=kind,
+            value=value,
+            defaults={"created_by": actor, "batch": batch, "note": f"from comment #{comment.pk}"},
+        )
+        pending = Comment.objects.filter(theirs, status=Status.PENDING, placeholder=False)
+        for target in [comment, *pending.exclude(pk=comment.pk)]:
+            if target.status in (Status.PENDING, Status.APPROVED):
+                comment_set_status(comment=target, status=Status.SPAM, actor=actor, reason=summary)
+    return batch
+
+
+def comment_moderator_edit(*, comment: Comment, body: str, actor) -> ModerationBatch | None:
+    """A moderator's edit (quick edit or the change page), as one undoable action."""
+    summary = f"Edited comment #{comment.pk}"
+    with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
+        comment_edit(comment=comment, body=body, actor=actor)
+    return batch if batch.pk else None
+
+
+def batch_undo(*, batch: ModerationBatch, actor) -> ModerationBatch:
+    """Reverse everything one action did: every status change and edit it recorded (parents
+    approved along with a reply included), its block-list entries and the trust it gave.
+
+    Refused, changing nothing, if any comment it touched has changed since: undoing then
+    would throw away the later decision.
+    """
+    with transaction.atomic():
+        batch = ModerationBatch.objects.select_for_update().get(pk=batch.pk)
+        refuse_undo_if_stale(batch)
+        events = list(batch.events.select_related("comment").order_by("-pk"))
+        summary = f"Undid: {batch.summary}"
+        with batches.recording(actor=actor, summary=summary, comment=batch.comment) as undo:
+            undo.undo_of = batch
+            undo.save(update_fields=["undo_of"])
+            for event in events:
+                reverse_event(event, actor=actor, reason=f"undo of action #{batch.pk}")
+            BlockedSender.objects.filter(batch=batch).delete()
+            Commenter.objects.filter(trust_batch=batch).update(
+                trusted_at=None, trusted_by=None, trust_batch=None
+            )
+    return undo
+
+
+def refuse_undo_if_stale(batch: ModerationBatch) -> None:
+    if batch.undo_of_id is not None:
+        raise ValidationError("An undo cannot be undone; take the action again instead.")
+    if ModerationBatch.objects.filter(undo_of=batch).exists():
+        raise ValidationError(f"Action #{batch.pk} was already undone.")
+    left: dict[int, CommentEvent] = {}  # each comment's last event in the batch
+    for event in batch.events.select_related("comment").order_by("pk"):
+        left[event.comment_id] = event
+    changed = [
+        f"#{comment_id}"
+        for comment_id, event in left.items()
+        if event.comment.status != event.status_after
+        or (event.action == Action.EDITED and event.comment.body != event.body_after)
+    ]
+    if changed:
+        raise ValidationError(
+            f"Nothing was undone: comment {', '.join(changed)} changed after action "
+            f"#{batch.pk}. Moderate it directly instead."
+        )
+
+
+def reverse_event(event: CommentEvent, *, actor, reason: str) -> None:
+    comment = event.comment
+    if event.action == Action.EDITED:
+        comment_edit(comment=comment, body=event.body_before, actor=actor, reason=reason)
+    elif event.action == Action.CREATED:
+        restore_status(comment, Status.REMOVED, reason_before="", actor=actor, reason=reason)
+    elif event.status_before and event.status_before != event.status_after:
+        restore_status(
+            comment,
+            event.status_before,
+            reason_before=event.reason_before,
+            actor=actor,
+            reason=reason,
+        )
+
+
+def restore_status(comment: Comment, status: str, *, reason_before: str, actor, reason: str):
+    """Put a comment back to an earlier status and hold reason, as an "undone" event."""
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    before, current_reason = locked.status, locked.moderation_reason
+    locked.status, locked.moderation_reason = status, reason_before
+    Comment.objects.filter(pk=locked.pk).update(status=status, moderation_reason=reason_before)
+    record_event(
+        locked,
+        Action.UNDONE,
+        actor=actor,
+        status_before=before,
+        reason=reason,
+        reason_before=current_reason,
+    )
+    if status == Status.APPROVED:
+        after_status_change(locked)
+
+
+def email_confirm(*, email: str) -> bool:
+    """The owner of ``email`` followed their signed link: record it. False if already done."""
+    commenter, _ = Commenter.objects.get_or_create(email=trust.normalized_email(email))
+    return bool(
+        Commenter.objects.filter(pk=commenter.pk, confirmed_at=None).update(
+            confirmed_at=timezone.now()
+        )
+    )
+
+
+def block_value(kind: str, value: str) -> str:
+    """A block-list value as stored, or ValidationError: emails lower-case, IP addresses
+    in their canonical form, words without control characters."""
+    value = value.strip()
+    if kind == BlockedSender.Kind.EMAIL:
+        validate_email(value)
+        return trust.normalized_email(value)
+    if kind == BlockedSender.Kind.IP:
+        if (ip := normalized_ip(value)) is None:
+            raise ValidationError("Enter a valid IPv4 or IPv6 address.", code="invalid")
+        return ip
+    if not value or forbidden_character(value, allow_newlines=False):
+        raise ValidationError("Enter a word or phrase without control characters.")
+    return value

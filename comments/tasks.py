@@ -20,3 +20,8 @@ def notify_moderators(comment_id: int) -> None:
 @task()
 def notify_parent_author(reply_id: int) -> None:
     notifications.notify_parent_author(reply_id)
+
+
+@task()
+def offer_email_confirmation(comment_id: int) -> None:
+    notifications.offer_email_confirmation(comment_id)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("post/<int:post_id>/", views.comment_create, name="create"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("resubscribe/<str:token>/", views.resubscribe, name="resubscribe"),
+    path("confirm/<str:token>/", views.confirm_email, name="confirm-email"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import flood, notifications, services
+from comments import flood, notifications, services, trust
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
@@ -140,3 +140,16 @@ def comment_permalink(request, comment_id):
     comment = get_object_or_404(visible.select_related("post"), pk=comment_id)
     page = page_number_of(comment, own_pending_ids=own)
     return redirect(f"{comment.post.get_comments_page_url(page)}#comment-{comment.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request, token):
+    """The signed link mailed to a commenter. GET only asks: mail scanners open links, and
+    a scanner must not confirm an address for whoever typed it into our form."""
+    email = trust.email_from_token(token)
+    if email is None:
+        return render(request, "comments/confirm_email_invalid.html", status=400)
+    if request.method == "POST":
+        services.email_confirm(email=email)
+        return render(request, "comments/email_confirmed.html", {"email": email})
+    return render(request, "comments/confirm_email.html", {"email": email, "token": token})

@@ -5,11 +5,19 @@ from django.utils.html import format_html_join
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
+from msblog.adminlists import ForgivingListMixin
 from posts.caching import content_changed
 from posts.html import clean_post_html
 from posts.models import Author, Category, OriginalURL, Post, RelatedEntry
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class UnderlinedLinks:
+    """Links in text underlined on these pages (static/css/admin.css)."""
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
 
 class RelatedEntryInline(admin.TabularInline):
@@ -46,7 +54,7 @@ class RetiresCachedPages:
 
 
 @admin.register(Post)
-class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
+class PostAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("title", "kind", "author", "status", "published_at", "comments_open")
     list_filter = (
         "kind",
@@ -126,10 +134,21 @@ class CategoryAdmin(RetiresCachedPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(RetiresCachedPages, admin.ModelAdmin):
+class AuthorAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}
+
+    # An author's login is an account: only those who may see accounts see it.
+    def get_list_display(self, request):
+        return self.list_display if sees_accounts(request) else ("name", "slug")
+
+    def get_exclude(self, request, obj=None):
+        return super().get_exclude(request, obj) if sees_accounts(request) else ("user",)
+
+
+def sees_accounts(request) -> bool:
+    return request.user.has_perm("auth.view_user")
 
 
 admin.site.unregister(Tag)

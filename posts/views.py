@@ -202,7 +202,8 @@ class PostDetailView(DateDetailView):
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
-        if not self.object.is_published:
+        # A draft, or a moderator's page showing held comments: stored by no cache at all.
+        if not self.object.is_published or response.context_data.get("moderating"):
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk
         return response

@@ -140,3 +140,43 @@ def comment_form_data(post, **fields) -> dict:
         "phone": "",
     }
     return {**data, **fields}
+
+
+def make_moderation_queue(count: int, *, seed: int = 7) -> list[Comment]:
+    """``count`` pending comments as a moderator meets them: on a few posts, some replying
+    to approved comments, short and long texts, long addresses and unbroken links."""
+    rng = random.Random(seed)
+    posts = [
+        make_post(title=title)
+        for title in (
+            "ClinicSpeak: when to say no to alemtuzumab treatment",
+            "Good news: alemtuzumab gets a first-line license in Europe",
+            "Alemtuzumab replay",
+        )
+    ]
+    approved = [make_comment(post, body=f"An approved comment on {post.title}.") for post in posts]
+    pending = []
+    for index in range(count):
+        parent = rng.choice(approved) if index % 3 == 0 else None
+        post = parent.post if parent else rng.choice(posts)
+        words = rng.choice((8, 25, 90))
+        body = " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+        if index % 7 == 3:
+            body += " See https://example.org/" + "a-very-long-path-segment/" * 6
+        name = f"Reader {index}" if index % 5 else "Anonymous Commenter With A Long Name"
+        ip = f"2001:db8:85a3::8a2e:370:{7000 + index:x}" if index % 2 else "192.0.2.9"
+        pending.append(
+            make_comment(
+                post,
+                parent=parent,
+                status="pending",
+                author_name=name,
+                author_email=f"reader.{index}.with.a.longer.address@example-clinic.org",
+                author_url="https://www.example-research-blog.org/about" if index % 4 == 0 else "",
+                ip_address=ip,
+                body=body,
+                moderation_reason="every new comment is held for moderation",
+                created_at=timezone.now() - datetime.timedelta(minutes=count - index),
+            )
+        )
+    return pending

@@ -43,7 +43,7 @@ def approve_as_moderator(new_page, live_server, reply):
     row = admin.locator("tr", has=admin.locator(f"input[value='{reply.pk}']"))
     row.get_by_role("button", name="Approve").click()
     admin.wait_for_load_state()
-    assert "is now approved" in admin.content()
+    assert f"Approved comment #{reply.pk}" in admin.content()
 
 
 def assert_nested_for_everyone(new_page, live_server, post, parent, reply):

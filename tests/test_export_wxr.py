@@ -29,6 +29,10 @@ NORMALISE = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), "csrf"),
     (re.compile(r'data-comment-id="\d+"'), "data-comment-id"),
     (re.compile(r'name="ts" value="[^"]+"'), "form-timestamp"),
+    # A moderator's page links each comment and the post's queue in the admin.
+    (re.compile(r"/admin/comments/comment/\d+/"), "/admin/comments/comment/N/"),
+    (re.compile(r"post__id__exact=\d+"), "post__id__exact=N"),
+    (re.compile(r"comment #\d+"), "comment #N"),
 ]
 
 

@@ -35,11 +35,7 @@ def approve_in_queue(moderator, page_soup, comment):
     """Click the row's Approve button in the moderation queue, as a browser would."""
     queue = page_soup(moderator.get("/admin/comments/comment/?status__exact=pending"))
     checkbox = queue.select_one(f"input[name=_selected_action][value='{comment.pk}']")
-    button = next(
-        b
-        for b in checkbox.find_parent("tr").select("button[formaction]")
-        if b.get_text() == "Approve"
-    )
+    button = checkbox.find_parent("tr").select_one("button[data-action=approve]")
     form = queue.select_one("form#changelist-form")
     response = moderator.post(button["formaction"], form_fields(form))
     assert response.status_code == 302

@@ -30,6 +30,13 @@ def row(soup, comment):
     return checkbox.find_parent("tr")
 
 
+def actions(soup, comment) -> list[str]:
+    """The row's own buttons and links, by action (those under "More" left out)."""
+    return [b["data-action"] for b in row(soup, comment).select(".row-actions > [data-action]")][
+        :-1
+    ]  # the last is "Thread", which shows context and changes nothing
+
+
 def test_counts_per_status_are_shown(moderator_client, page_soup):
     """The queue shows how many comments are pending, approved, spam and removed."""
     post = make_post()
@@ -38,14 +45,15 @@ def test_counts_per_status_are_shown(moderator_client, page_soup):
             make_comment(post, status=status)
     soup = page_soup(moderator_client.get(CHANGELIST))
     counts = [li.get_text(" ", strip=True) for li in soup.select(".status-counts li")]
-    assert counts == ["Pending (3)", "Approved (2)", "Spam (1)", "Removed (0)"]
-    link = soup.select_one(".status-counts a")["href"]
+    assert counts == ["All (6)", "Pending (3)", "Approved (2)", "Spam (1)", "Removed (0)"]
+    link = soup.select(".status-counts a")[1]["href"]
     assert link == f"{CHANGELIST}?status__exact=pending"
 
 
 def test_row_shows_what_a_moderator_needs(moderator_client, page_soup):
-    """Each row: parent excerpt, name, email, website, IP, link count and hold reason."""
-    post = make_post()
+    """Each row: parent excerpt, name, email, website, IP, link count and hold reason, and
+    the author's counts by status, each linking to the queue filtered to them."""
+    post = make_post(title="On trials")
     parent = make_comment(post, author_name="Heather", body="The parent comment text.")
     comment = make_comment(
         post,
@@ -58,19 +66,22 @@ def test_row_shows_what_a_moderator_needs(moderator_client, page_soup):
         body="See http://a.example and www.b.example",
         moderation_reason="contains 2 links (hold at 2)",
     )
+    make_comment(post, status="spam", author_email="SAM@example.org")
     soup = page_soup(moderator_client.get(CHANGELIST))
     cells = {
-        td["class"][0].removeprefix("field-"): td.get_text(" ", strip=True)
-        for td in row(soup, comment).select("td, th")
-        if td.get("class")
+        name: row(soup, comment).select_one(f".col-{name}").get_text(" ", strip=True)
+        for name in ("author", "comment", "response")
     }
-    assert cells["in_reply_to"] == f"#{parent.pk} Heather: The parent comment text."
-    assert cells["author"] == "Sam sam@example.org https://sam.example"
-    assert cells["ip_address"] == "192.0.2.7"
-    assert cells["links"] == "2"
-    assert cells["status_and_reason"] == "Pending contains 2 links (hold at 2)"
-    buttons = [b.get_text() for b in row(soup, comment).select("button[formaction]")]
-    assert buttons == ["Approve", "Spam", "Remove"]
+    assert "Sam sam@example.org https://sam.example 192.0.2.7" in cells["author"]
+    assert "0 approved · 1 pending · 1 spam" in cells["author"]
+    assert cells["comment"].startswith("Pending")
+    assert "Held: contains 2 links (hold at 2)" in cells["comment"]
+    assert "See http://a.example and www.b.example" in cells["comment"]
+    assert "On trials" in cells["response"]
+    assert "In reply to Heather : The parent comment text." in cells["response"]
+    counts = row(soup, comment).select(".author-counts a")
+    assert counts[2]["href"] == "?author_email=sam%40example.org&status__exact=spam"
+    assert actions(soup, comment) == ["approve", "reply", "quick-edit", "spam", "remove"]
 
 
 @pytest.mark.parametrize(

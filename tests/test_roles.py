@@ -25,13 +25,19 @@ def moderator(client):
 
 
 def test_group_is_created_with_exactly_the_moderator_permissions():
-    """Migrations leave a Moderators group that can see posts and moderate comments."""
+    """Migrations leave a Moderators group that can see posts, moderate comments and keep
+    the block list."""
     group = Group.objects.get(name=MODERATORS_GROUP)
     granted = sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
     assert granted == [
+        "comments.add_blockedsender",
+        "comments.change_blockedsender",
         "comments.change_comment",
+        "comments.delete_blockedsender",
+        "comments.view_blockedsender",
         "comments.view_comment",
         "comments.view_commentevent",
+        "comments.view_moderationbatch",
         "posts.view_author",
         "posts.view_post",
     ]
@@ -42,7 +48,7 @@ def test_setup_roles_repairs_a_tampered_group():
     group = Group.objects.get(name=MODERATORS_GROUP)
     group.permissions.clear()
     call_command("setup_roles", stdout=io.StringIO())
-    assert group.permissions.count() == 5
+    assert group.permissions.count() == 10
 
 
 def test_moderator_moderates_and_edits_comments(moderator):

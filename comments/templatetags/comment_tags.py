@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import Urlizer, escape, linebreaks
 from django.utils.safestring import mark_safe
 
+from comments import queue
 from comments.moderation import form_notice
 
 register = template.Library()
@@ -34,3 +35,9 @@ def comment_text(value: str) -> str:
 def moderation_notice(context) -> str:
     """What the policy will do with the reader's comment (comments.moderation)."""
     return form_notice(context.get("user"))
+
+
+@register.filter
+def staff_name(user) -> str:
+    """An account as moderators see it: staff by their name, nobody else."""
+    return queue.staff_name(user)

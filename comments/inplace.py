@@ -1,0 +1,111 @@
+"""Moderating in place: a signed-in moderator reading a post sees its pending comments in
+the thread, marked, with Approve, Spam and Remove beside every comment.
+
+This page is the moderator's alone: it is built fresh for each request, never from or
+into the shared caches (comments.selectors caches only what every reader sees, and
+posts.pagecache serves signed-in users fresh pages marked private), and the post view
+adds no-store. The buttons post to the moderation queue's own row actions, which go
+through the services and come back here.
+"""
+
+from html import escape
+
+from django.middleware.csrf import get_token
+from django.urls import reverse
+
+from comments import selectors
+from comments.models import Comment
+from comments.rendering import render_thread
+
+Status = Comment.Status
+BUTTONS = {  # what each status offers in place
+    Status.PENDING: (("approve", "Approve"), ("spam", "Spam"), ("remove", "Remove")),
+    Status.APPROVED: (("spam", "Spam"), ("remove", "Remove")),
+}
+
+
+def can_moderate_in_place(request) -> bool:
+    user = request.user
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
+
+
+def moderation_thread_part(request, post, *, page_number: int, page_url: str, comments_open: bool):
+    """The thread's page as a moderator sees it, or None for a missing page."""
+    pending = dict(
+        Comment.objects.filter(post=post, status=Status.PENDING, placeholder=False).values_list(
+            "pk", "moderation_reason"
+        )
+    )
+    page = selectors.comment_page(post, page_number, own_pending_ids=pending)
+    if page is None:
+        return None
+    thread = selectors.thread_for_post(post, own_pending_ids=pending, page=page)
+    controls = InPlaceControls(request, post=post, page_url=page_url, reasons=pending)
+    html = render_thread(
+        thread, page_url=page_url, comments_open=comments_open, moderation=controls.render
+    )
+    return {
+        "html": controls.summary(len(pending)) + html,
+        "count": Comment.objects.public().filter(post=post).count(),
+        "page": page,
+    }
+
+
+class InPlaceControls:
+    """The markup added to each comment for a moderator (everything escaped)."""
+
+    def __init__(self, request, *, post, page_url: str, reasons: dict[int, str]):
+        self.csrf = escape(get_token(request))
+        self.post_id = post.pk
+        self.page_url = page_url
+        self.reasons = reasons
+
+    def summary(self, pending: int) -> str:
+        queue = reverse("admin:comments_comment_changelist")
+        if not pending:
+            text = "No comment on this post is waiting for moderation."
+        else:
+            text = (
+                f"{pending} comment{'s' if pending != 1 else ''} on this post "
+                f"{'are' if pending != 1 else 'is'} waiting for moderation, shown here to "
+                "moderators only and marked “Pending”."
+            )
+        return (
+            f'<p class="moderation-summary">{text} '
+            f'<a href="{escape(queue)}?post__id__exact={self.post_id}">Open the queue</a>'
+            "</p>\n"
+        )
+
+    def render(self, entry) -> str:
+        comment = entry.comment
+        buttons = BUTTONS.get(comment.status)
+        if buttons is None:
+            return ""
+        pending = comment.status == Status.PENDING
+        here = escape(f"{self.page_url}#comment-{comment.id}")
+        away = escape(f"{self.page_url}#comments")
+        parts = [
+            f'<form class="comment-moderation{" is-pending" if pending else ""}" method="post" '
+            f'action="{escape(moderate_url(comment.id, buttons[0][0]))}">\n'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">\n'
+        ]
+        if pending:
+            reason = escape(self.reasons.get(comment.id, ""))
+            parts.append(
+                f'<p class="moderation-status"><strong>Pending</strong>'
+                f"{' · held: ' + reason if reason else ''}</p>\n"
+            )
+        for action, label in buttons:
+            target = here if action == "approve" else away
+            parts.append(
+                f'<button type="submit" formaction="{escape(moderate_url(comment.id, action))}" '
+                f'name="next" value="{target}">{label}<span class="visually-hidden"> comment '
+                f"#{comment.id}</span></button>\n"
+            )
+        change = reverse("admin:comments_comment_change", args=[comment.id])
+        parts.append(f'<a href="{escape(change)}">Open in the admin</a>\n</form>\n')
+        return "".join(parts)
+
+
+def moderate_url(comment_id: int, action: str) -> str:
+    return reverse("admin:comments_comment_moderate", args=[comment_id, action])
