@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
-from comments.models import Comment, CommentEvent
+from comments.models import Comment, CommentEvent, ModerationBatch
 
 ERASED = "[erased]"
 NO_NAME = "Anonymous"  # what a comment without a name shows: nobody's personal data
@@ -100,11 +101,20 @@ def without_personal_data(text: str, values: list[str]) -> str:
 
 def erase_copies(comment: Comment, values: list[str]) -> None:
     """Rewrite what is kept beside ``comment`` that may hold its author's ``values``: the
-    reasons in its history and its admin log entries. Runs in the erasing transaction."""
-    for event in CommentEvent.objects.filter(comment=comment).exclude(reason=""):
-        reason = without_personal_data(event.reason, values)
-        if reason != event.reason:
-            CommentEvent.objects.filter(pk=event.pk).update(reason=reason)
+    reasons in its history, the summaries of moderators' actions on it and its admin log
+    entries. Runs in the erasing transaction."""
+    for event in CommentEvent.objects.filter(comment=comment):
+        reasons = {
+            "reason": without_personal_data(event.reason, values),
+            "reason_before": without_personal_data(event.reason_before, values),
+        }
+        if reasons != {"reason": event.reason, "reason_before": event.reason_before}:
+            CommentEvent.objects.filter(pk=event.pk).update(**reasons)
+    touched = Q(comment=comment) | Q(events__comment=comment)
+    for batch in ModerationBatch.objects.filter(touched).distinct():
+        summary = without_personal_data(batch.summary, values)
+        if summary != batch.summary:
+            ModerationBatch.objects.filter(pk=batch.pk).update(summary=summary)
     content_type = ContentType.objects.get_for_model(Comment)
     for entry in LogEntry.objects.filter(content_type=content_type, object_id=str(comment.pk)):
         entry.object_repr = str(comment)[:200]
