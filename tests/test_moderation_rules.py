@@ -1,6 +1,7 @@
 """Moderation rules, each a setting: what happens to a new comment and why."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import services
-from comments.models import Comment
+from comments.models import Comment, Commenter
 from tests.factories import comment_form_data, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,7 @@ def test_the_link_rule_holds_even_a_known_author(settings):
     settings.COMMENTS_HOLD_LINK_COUNT = 3
     post = make_post()
     make_comment(post, author_email="regular@example.org", status="approved")
+    Commenter.objects.create(email="regular@example.org", confirmed_at=timezone.now())
     known = {"author_name": "Regular", "author_email": "regular@example.org"}
     two = services.comment_create(post=post, body="http://a.example www.b.example", **known)
     three = services.comment_create(
@@ -188,9 +190,12 @@ def test_the_link_rule_holds_even_a_known_author(settings):
     assert (three.status, three.moderation_reason) == ("pending", "contains 3 links (hold at 3)")
 
 
-def test_an_author_approved_in_the_admin_is_trusted_next_time(settings, client):
-    """A first comment approved by a moderator with the bulk action makes its email known:
-    the author's next comment (email in another case) shows at once on the cached page."""
+def test_an_author_approved_in_the_admin_is_trusted_next_time(
+    settings, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A first comment approved by a moderator with the bulk action, its email then
+    confirmed through the mailed link, makes the author known: their next comment (email in
+    another case) shows at once on the cached page."""
     from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
     from tests.factories import make_staff
@@ -203,7 +208,10 @@ def test_an_author_approved_in_the_admin_is_trusted_next_time(settings, client):
     assert "My first words." not in Client().get(post.get_absolute_url()).content.decode()
     client.force_login(make_staff("mod", superuser=True))
     changelist = reverse("admin:comments_comment_changelist")
-    client.post(changelist, {"action": "approve", ACTION_CHECKBOX_NAME: [first.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "approve", ACTION_CHECKBOX_NAME: [first.pk]})
+    link = re.search(r"https?://\S+(/comments/confirm/\S+/)", mailoutbox[-1].body)[1]
+    assert Client().post(link).status_code == 200
     submit(post, author_email="NewComer@Example.org", body="My second words.")
     assert Comment.objects.get(body="My second words.").status == "approved"
     page = Client().get(post.get_absolute_url()).content.decode()
