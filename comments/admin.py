@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from comments import services
 from comments.models import Comment, CommentEvent
 from comments.moderation import count_links
+from msblog.siteurl import ViewOnSiteURL
 
 Status = Comment.Status
 
@@ -66,7 +67,7 @@ class CommentEditForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ViewOnSiteURL, admin.ModelAdmin):
     form = CommentEditForm
     list_display = (
         "excerpt",

@@ -16,14 +16,11 @@ from django.urls import reverse
 
 from comments.models import Comment
 from comments.roles import MODERATORS_GROUP
+from msblog.siteurl import absolute_url as absolute
 
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def unsubscribe_token(comment: Comment) -> str:

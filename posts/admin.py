@@ -4,6 +4,7 @@ from django.utils import timezone
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
+from msblog.siteurl import ViewOnSiteURL
 from posts.caching import content_changed
 from posts.models import Author, OriginalURL, Post, RelatedEntry
 
@@ -44,7 +45,7 @@ class RetiresCachedPages:
 
 
 @admin.register(Post)
-class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
+class PostAdmin(ViewOnSiteURL, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("title", "author", "status", "published_at", "comments_open")
     list_filter = ("status", "comments_open", "author", "tags", "published_at")
     search_fields = ("title", "lede", "body")
@@ -69,7 +70,7 @@ class PostAdmin(RetiresCachedPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(RetiresCachedPages, admin.ModelAdmin):
+class AuthorAdmin(ViewOnSiteURL, RetiresCachedPages, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}

@@ -9,11 +9,22 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from taggit.models import Tag
 
+from msblog.siteurl import site_host, site_is_secure
 from posts.models import Author, Post
 from posts.selectors import LINK_FIELDS
 
 
-class HomeSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Locations on SITE_URL, whatever host and scheme the sitemap was requested with."""
+
+    def get_protocol(self, protocol=None):
+        return "https" if site_is_secure() else "http"
+
+    def get_domain(self, site=None):
+        return site_host()
+
+
+class HomeSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 1.0
 
@@ -24,7 +35,7 @@ class HomeSitemap(Sitemap):
         return reverse(name)
 
 
-class PostSitemap(Sitemap):
+class PostSitemap(SiteSitemap):
     priority = 0.8
 
     def items(self):
@@ -34,7 +45,7 @@ class PostSitemap(Sitemap):
         return post.updated_at
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(SiteSitemap):
     def items(self):
         # filter() before annotate(): the latest change among published posts only.
         return (
@@ -50,7 +61,7 @@ class TagSitemap(Sitemap):
         return tag.lastmod
 
 
-class AuthorSitemap(Sitemap):
+class AuthorSitemap(SiteSitemap):
     def items(self):
         return (
             Author.objects.filter(posts__in=Post.objects.published())
@@ -62,7 +73,7 @@ class AuthorSitemap(Sitemap):
         return author.lastmod
 
 
-class ArchiveSitemap(Sitemap):
+class ArchiveSitemap(SiteSitemap):
     """Year and month archives that have published posts."""
 
     def items(self):
