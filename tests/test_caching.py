@@ -416,3 +416,51 @@ def test_migrate_retires_cached_pages(cached_post):
     with CaptureQueriesContext(connection) as queries:
         Client().get(post.get_absolute_url())
     assert len(queries) > 1  # rendered afresh
+
+
+# What a cached page is keyed on: only the query parameters the page reads.
+
+
+def stored_pages() -> int:
+    """Whole pages in the (local-memory) cache."""
+    from django.core.cache import cache
+
+    return sum(":page:" in key for key in cache._cache)
+
+
+def test_unread_query_parameters_share_one_cached_page(cached_post):
+    """100 requests with ?utm=N store one copy of the page, not 101."""
+    post, _, _ = cached_post
+    before = stored_pages()
+    for n in range(100):
+        response = Client().get(f"{post.get_absolute_url()}?utm={n}&fbclid=x{n}")
+        assert response.status_code == 200 and "Shown words." in response.content.decode()
+    assert stored_pages() == before
+
+
+def test_unread_parameters_never_reach_a_cached_page(client):
+    """A list page first requested with ?page=2&utm=… is stored without the utm: its
+    paging links never carry another reader's parameters."""
+    for n in range(12):
+        make_post(title=f"Paged {n}")
+    poisoned = client.get("/?page=2&utm=evil&page=2")
+    assert poisoned.status_code == 200
+    for response in (poisoned, Client().get("/?page=2"), Client().get("/?page=02")):
+        html = response.content.decode()
+        assert "evil" not in html and 'href="?page=1"' in html
+    assert stored_pages() == 1
+
+
+def test_reply_links_are_cached_per_comment_and_bogus_ones_not_at_all(cached_post):
+    """?replytocom= is read: each public comment's reply form is its own page; an id that
+    names no public comment on the post is served but never stored."""
+    post, shown, waiting = cached_post
+    url = post.get_absolute_url()
+    for _ in range(2):
+        reply = Client().get(f"{url}?replytocom={shown.pk}&utm=1").content.decode()
+        assert f'name="parent" value="{shown.pk}"' in reply
+    assert stored_pages() == 2
+    for bogus in (waiting.pk, 999_999, "x"):
+        page = Client().get(f"{url}?replytocom={bogus}").content.decode()
+        assert 'name="parent"' in page and f'value="{bogus}"' not in page
+    assert stored_pages() == 2
