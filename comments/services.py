@@ -22,6 +22,7 @@ from comments.models import Comment, CommentEvent
 from comments.moderation import (
     closed_reason,
     forbidden_character,
+    is_blank,
     moderation_verdict,
     validate_content,
 )
@@ -279,7 +280,7 @@ def comments_restore(*, comments, actor=None) -> int:
 def validate_edited_body(body: str) -> None:
     """An edit obeys a new comment's rule on control characters (PostgreSQL would refuse a
     NUL with a DataError); imported texts may be longer than the form allows."""
-    if not body.strip():
+    if is_blank(body):
         raise ValidationError("A comment cannot be empty.", code="required")
     if bad := forbidden_character(body, allow_newlines=True):
         raise ValidationError(f"A comment cannot contain a control character ({bad}).")
