@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -99,13 +100,19 @@ def try_again(request, post, form):
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
+    """GET asks, with a button; POST (the button, or a mail client's one-click POST)
+    unsubscribes. Mail scanners and link previews follow links, so a GET changes nothing."""
     comment = notifications.comment_from_unsubscribe_token(token)
     if comment is None:
         return render(request, "comments/unsubscribe_invalid.html", status=400)
+    context = {"comment": comment, "token": token}
+    if request.method != "POST":
+        return render(request, "comments/unsubscribe_confirm.html", context)
     services.notifications_stop(comment=comment)
-    return render(request, "comments/unsubscribed.html", {"comment": comment, "token": token})
+    return render(request, "comments/unsubscribed.html", context)
 
 
 @require_POST
