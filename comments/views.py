@@ -2,17 +2,17 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comments import flood, notifications, services
-from comments.forms import CommentForm
+from comments.forms import CommentForm, KeptCommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
+from msblog.errors import DATABASE_DOWN, RETRY_AFTER_SECONDS, service_unavailable
 from posts.models import Post
 
 logger = logging.getLogger(__name__)
@@ -25,11 +25,20 @@ TRY_AGAIN_MESSAGE = (
     "Sorry, your comment could not be saved just now: the blog's database did not answer. "
     "Nothing was posted. Your text is kept below: please post it again in a minute."
 )
-RETRY_AFTER_SECONDS = 30
 
 
 @require_POST
 def comment_create(request, post_id):
+    try:
+        return receive_comment(request, post_id)
+    except DATABASE_DOWN:
+        # Whatever failed (finding the post, checking the form, the write, drawing the
+        # page): the reader's text comes back, since the database cannot keep it for them.
+        logger.exception("comment on post %s not saved: the database failed", post_id)
+        return form_kept(request, post_id)
+
+
+def receive_comment(request, post_id):
     post = get_object_or_404(Post.objects.published(), pk=post_id)
     form = CommentForm(request.POST, post=post)
     ip_address = request.META.get("REMOTE_ADDR")
@@ -52,7 +61,7 @@ def comment_create(request, post_id):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
-        except (OperationalError, InterfaceError):
+        except DATABASE_DOWN:
             # A lost connection, a lock timeout, a database restarting: the transaction
             # rolled back whole, so the reader may safely send the same form again (and if
             # only the commit's answer was lost, the duplicate check catches the resend).
@@ -87,16 +96,21 @@ def show_form_again(request, post, form, *, status):
 
 
 def try_again(request, post, form):
-    """503 with the reader's text in the form; without the thread and sidebar if the
-    database still fails (an outage rather than one failed write)."""
-    try:
-        response = show_form_again(request, post, form, status=503)
-    except DatabaseError:
-        logger.exception("post %s: showing the form without the thread", post.pk)
-        context = {"post": post, "post_url": post.get_absolute_url(), "comment_form": form}
-        response = render(request, "comments/try_again.html", context, status=503)
+    """503 with the reader's text in the form, on the post's page; if the database fails
+    again while drawing it, comment_create falls back to form_kept."""
+    response = show_form_again(request, post, form, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def form_kept(request, post_id):
+    """503 with the reader's text on a page with just the form, drawn without the database:
+    the post is not even looked up."""
+    post = Post(pk=post_id)
+    form = KeptCommentForm(request.POST, post=post)
+    form.add_error(None, TRY_AGAIN_MESSAGE)
+    form.refresh_timestamp()
+    return service_unavailable(request, "comments/try_again.html", {"comment_form": form})
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)

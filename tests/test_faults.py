@@ -213,6 +213,50 @@ def test_postgres_next_request_after_a_killed_connection_succeeds(tmp_path):
     assert Comment.objects.filter(body=BODY).count() == 1
 
 
+def refused_database_url() -> str:
+    """A DATABASE_URL of the tests' engine that refuses every connection."""
+    if connection.vendor == "sqlite":
+        return "sqlite:////nonexistent-directory/msblog.sqlite3"  # unable to open
+    return f"postgres://postgres@127.0.0.1:{servers.free_port()}/msblog"  # nothing listens
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_refusing_connections_keeps_the_readers_text(tmp_path, page_soup):
+    """The database refuses every new connection: a comment sent from a page loaded
+    earlier gets 503, Retry-After and the form with the reader's text (even though the
+    post itself cannot be looked up); pages and feeds get a friendly 503 page."""
+    post, root = make_discussion()
+    reader = Client()
+    loaded = page_soup(reader.get(post.get_absolute_url()))  # while the database answered
+    form = loaded.select_one("#commentform")
+    data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+    data.update(author_name="Tester", body=BODY, parent=str(root.pk), phone="")
+    with (
+        servers.gunicorn(
+            tmp_path, DATABASE_URL=refused_database_url(), COMMENTS_MIN_SUBMIT_SECONDS="0"
+        ) as (base, app),
+        httpx.Client(timeout=60, cookies={"csrftoken": reader.cookies["csrftoken"].value}) as http,
+    ):
+        response = http.post(base + form["action"], data=data)
+        assert response.status_code == 503, app.output()
+        assert response.headers["Retry-After"] == "30"
+        soup = page_soup(response)
+        assert "could not be saved just now" in soup.select_one(".form-errors").get_text()
+        assert soup.select_one("#id_body").get_text().removeprefix("\n") == BODY
+        assert soup.select_one("#id_parent")["value"] == str(root.pk)
+        assert soup.select_one("#commentform")["action"] == form["action"]
+        for path in (post.get_absolute_url(), "/", "/comments/feed/", "/search/?q=x"):
+            page = http.get(base + path)
+            assert page.status_code == 503, (path, app.output())
+            assert page.headers["Retry-After"] == "30"
+            assert "no-store" in page.headers["Cache-Control"]
+            assert "Please try again in a minute" in page.text, path
+            assert "Server Error" not in page.text and "Traceback" not in page.text
+        log = app.output()
+    assert "OperationalError" in log  # logged for the operator, never shown
+    assert not Comment.objects.filter(body=BODY).exists()
+
+
 # --- Redis --------------------------------------------------------------------------
 
 
