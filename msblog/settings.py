@@ -265,6 +265,9 @@ TASK_BACKENDS = {
 if TASKS_BACKEND not in TASK_BACKENDS:
     raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# `manage.py worker` runs again a task still RUNNING this long after it started: its worker
+# died. Longer than any task takes (a mail waits at most EMAIL_TIMEOUT per step).
+TASKS_RUNNING_TIMEOUT = env_value("TASKS_RUNNING_TIMEOUT", 300, minimum=1)
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msblog <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
