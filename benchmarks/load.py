@@ -142,7 +142,7 @@ def gunicorn(env: dict, args, log_path: Path):
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # a busy machine starts slowly
             while True:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()}")

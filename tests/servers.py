@@ -125,40 +125,35 @@ class Process:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
-                self.popen.wait(timeout=15)
+                self.popen.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
         self._file.close()
 
 
+STARTUP_SECONDS = 180  # a loaded machine may take this long to start a server
+
+
 @contextlib.contextmanager
-def gunicorn(
-    tmp_path: Path, *, workers: int = 1, threads: int = 1, port: int | None = None, **env: str
-):
-    """The app under gunicorn (on a free port unless given); yields (base URL, Process)."""
-    port = port or free_port()
-    args = [
-        str(VENV_BIN / "gunicorn"),
-        "msblog.wsgi",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}",
-        f"--threads={threads}",
-        "--timeout=60",
-        "--graceful-timeout=5",
-    ]
-    process = Process(args, env=app_env(**env), log=tmp_path / f"gunicorn-{port}.log")
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return httpx.get(f"{base}/robots.txt", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
+def gunicorn(tmp_path: Path, *, workers: int = 1, threads: int = 1, **env: str):
+    """The app under gunicorn on a free port; yields (base URL, Process)."""
+    process, base = start_listening(
+        lambda port: [
+            str(VENV_BIN / "gunicorn"),
+            "msblog.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--timeout=60",
+            "--graceful-timeout=5",
+        ],
+        env=app_env(**env),
+        log=lambda port: tmp_path / f"gunicorn-{port}.log",
+        ready=lambda base: httpx.get(f"{base}/robots.txt", timeout=10).status_code == 200,
+        what="gunicorn",
+    )
     try:
-        wait_until(answers, timeout=60, what="gunicorn")
         yield base, process
     finally:
         process.stop()
@@ -172,20 +167,50 @@ def redis_server(tmp_path: Path):
         import pytest
 
         pytest.skip("redis-server is not installed")
-    port = free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    args += ["--dir", str(tmp_path)]
-    process = Process(args, env=dict(os.environ), log=tmp_path / f"redis-{port}.log")
 
-    def answers() -> bool:
+    def answers(base: str) -> bool:
         with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", port)) == 0
+            return sock.connect_ex(("127.0.0.1", int(base.rsplit(":", 1)[1]))) == 0
 
+    process, base = start_listening(
+        lambda port: [
+            *[binary, "--port", str(port), "--bind", "127.0.0.1"],
+            *["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        ],
+        env=dict(os.environ),
+        log=lambda port: tmp_path / f"redis-{port}.log",
+        ready=answers,
+        what="redis-server",
+    )
     try:
-        wait_until(answers, timeout=15, what="redis-server")
-        yield f"redis://127.0.0.1:{port}/0", process
+        yield f"redis://{base.removeprefix('http://')}/0", process
     finally:
         process.stop()
+
+
+def start_listening(args, *, env: dict, log, ready, what: str) -> tuple[Process, str]:
+    """Start a server on a free port and wait until ``ready(base)``; if another process
+    took the port in the meantime (the server exits at once), start it on another."""
+    for _ in range(5):
+        port = free_port()
+        process, base = Process(args(port), env=env, log=log(port)), f"http://127.0.0.1:{port}"
+
+        def answers(process=process, base=base) -> bool:
+            if process.popen.poll() is not None:
+                return True  # exited: no point waiting
+            try:
+                return ready(base)
+            except (httpx.TransportError, OSError):
+                return False
+
+        wait_until(answers, timeout=STARTUP_SECONDS, what=what)
+        if process.popen.poll() is None:
+            return process, base
+        output = process.output()
+        process.stop()
+        if "in use" not in output:
+            raise RuntimeError(f"{what} exited:\n{output}")
+    raise RuntimeError(f"{what}: no free port after 5 tries")
 
 
 def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -> httpx.Response:

@@ -2,7 +2,7 @@
 
 The site (the seed posts with their tags, comments, authors and original URLs, plus
 moderation history: held, approved, spam, removed, edited and staff comments) is served
-by gunicorn before and after the round trip, on the same port, and every public page,
+by gunicorn before and after the round trip, and every public page,
 feed, old link and moderation page must be byte-identical once the CSRF tokens and form
 timestamps, which differ on every request, are blanked.
 """
@@ -103,7 +103,7 @@ def log_in(http: httpx.Client, base: str, username: str) -> None:
     assert answer.status_code == 302, "could not log in to the admin"
 
 
-def served_site(tmp_path: Path, port: int, database_url: str, comment_ids) -> dict:
+def served_site(tmp_path: Path, database_url: str, comment_ids) -> dict:
     """{path: (status, Location, body with per-request tokens blanked)} as gunicorn serves it."""
     pages = {}
 
@@ -114,7 +114,8 @@ def served_site(tmp_path: Path, port: int, database_url: str, comment_ids) -> di
         pages[key or path] = (response.status_code, response.headers.get("location"), body)
         return response
 
-    with servers.gunicorn(tmp_path, port=port, DATABASE_URL=database_url) as (base, app):
+    # Absolute URLs come from SITE_URL, so the servers' own ports never show in a page.
+    with servers.gunicorn(tmp_path, DATABASE_URL=database_url) as (base, app):
         with httpx.Client(timeout=30) as http:
             for path in public_paths(http, base):
                 fetch(http, path)
@@ -169,8 +170,7 @@ def test_dumpdata_and_loaddata_into_an_empty_database(tmp_path, settings):
     """dumpdata, then migrate and loaddata on an empty database: the same pages."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     comment_ids = build_site()
-    port = servers.free_port()
-    before = served_site(tmp_path, port, servers.database_url(), comment_ids)
+    before = served_site(tmp_path, servers.database_url(), comment_ids)
 
     source = servers.database_url()
     # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds.
@@ -182,7 +182,7 @@ def test_dumpdata_and_loaddata_into_an_empty_database(tmp_path, settings):
     with empty_database(tmp_path) as target:
         manage("migrate", "--noinput", database_url=target)
         manage("loaddata", str(groups), str(site), database_url=target)
-        after = served_site(tmp_path, port, target, comment_ids)
+        after = served_site(tmp_path, target, comment_ids)
     assert_same_site(before, after)
 
 
@@ -191,14 +191,13 @@ def test_pg_dump_and_pg_restore_into_an_empty_database(tmp_path, settings):
     """pg_dump -Fc, then pg_restore into an empty database: the same pages."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     comment_ids = build_site()
-    port = servers.free_port()
-    before = served_site(tmp_path, port, servers.database_url(), comment_ids)
+    before = served_site(tmp_path, servers.database_url(), comment_ids)
 
     dump = tmp_path / "site.dump"
     run(["pg_dump", "-Fc", f"--file={dump}", f"--dbname={servers.database_url()}"])
     with empty_database(tmp_path) as target:
         run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}", str(dump)])
-        after = served_site(tmp_path, port, target, comment_ids)
+        after = served_site(tmp_path, target, comment_ids)
     assert_same_site(before, after)
 
 
@@ -208,10 +207,9 @@ def test_sqlite_backup_command(tmp_path, settings):
         pytest.skip("SQLite's own backup")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     comment_ids = build_site()
-    port = servers.free_port()
-    before = served_site(tmp_path, port, servers.database_url(), comment_ids)
+    before = served_site(tmp_path, servers.database_url(), comment_ids)
 
     copy = tmp_path / "backup.sqlite3"
     run(["sqlite3", connection.settings_dict["NAME"], f".backup '{copy}'"])
-    after = served_site(tmp_path, port, f"sqlite:///{copy}", comment_ids)
+    after = served_site(tmp_path, f"sqlite:///{copy}", comment_ids)
     assert_same_site(before, after)
