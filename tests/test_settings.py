@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "ALLOWED_HOSTS": "blog.example.org",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": "redis://127.0.0.1:1/0",  # read, never reached
 }
 
 
@@ -108,9 +108,7 @@ def test_cache_uses_redis_only_when_configured():
     """REDIS_URL switches the cache to Redis; without it the cache is local memory."""
     local = run("print(settings.CACHES['default']['BACKEND'])")
     assert local.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache"
-    redis = run(
-        "print(settings.CACHES['default']['BACKEND'])", REDIS_URL="redis://127.0.0.1:6379/1"
-    )
+    redis = run("print(settings.CACHES['default']['BACKEND'])", REDIS_URL="redis://127.0.0.1:1/1")
     assert redis.stdout.strip() == "django_redis.cache.RedisCache"
 
 
