@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django_tasks.backends.base import BaseTaskBackend
@@ -67,18 +68,38 @@ def test_held_comment_queues_the_moderators_mail_instead_of_sending_it(
     assert task.args_kwargs == {"args": [comment.pk], "kwargs": {}}
 
 
-@pytest.mark.django_db
-def test_the_task_is_queued_only_once_the_comment_commits(
-    database_queue, django_capture_on_commit_callbacks
-):
-    """Until the transaction commits there is no task, so a rollback mails nobody."""
+@pytest.mark.django_db(transaction=True)
+def test_the_task_commits_and_rolls_back_with_the_comment(database_queue):
+    """The notice's task is written in the comment's own transaction: a rolled-back write
+    queues nothing, and a committed one has its task already queued."""
     post = make_post()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.comment_create(post=post, body="Wait for the commit.")
-        assert not DBTaskResult.objects.exists()
-    assert len(callbacks) == 1
-    callbacks[0]()
-    assert len(queued("notify_moderators")) == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.comment_create(post=post, body="Rolled back.")
+        raise RuntimeError("the write fails after the comment")
+    assert not Comment.objects.exists() and not DBTaskResult.objects.exists()
+    comment = services.comment_create(post=post, body="Kept.")
+    [task] = queued("notify_moderators")
+    assert task.args_kwargs == {"args": [comment.pk], "kwargs": {}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failing_on_the_task_saves_neither(database_queue, monkeypatch, page_soup):
+    """If the database takes the comment but not its task (it went away in between), the
+    comment is not saved either: the reader gets 503 with their text, never a comment
+    whose email is lost."""
+    from django.db import OperationalError
+    from django_tasks_db import DatabaseBackend
+
+    def refused(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    make_staff("boss", superuser=True, email="boss@example.org")
+    monkeypatch.setattr(DatabaseBackend, "enqueue", refused)
+    response = submit(make_post(), body="Queue me with my comment.")
+    saved, queued_tasks = Comment.objects.count(), DBTaskResult.objects.count()
+    assert (saved, queued_tasks) == (0, 0)
+    assert response.status_code == 503
+    assert "Queue me with my comment." in page_soup(response).select_one("#id_body").get_text()
 
 
 @pytest.mark.django_db
