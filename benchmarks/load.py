@@ -67,6 +67,7 @@ ACTION = re.compile(r'<form action="([^"]+)" method="post" id="commentform"')
 REPLY_TO = re.compile(r"replytocom=(\d+)")
 COMMENT_ID = re.compile(r"#comment-(\d+)$")
 ALREADY_SAID = "already said that"
+SERVER_TROUBLE = re.compile(r"CRITICAL|WORKER TIMEOUT|Worker .* (exited|was sent)|Booting worker")
 RETRIES = 60  # a commenter told to try again does so each second, for up to a minute
 
 
@@ -74,7 +75,7 @@ RETRIES = 60  # a commenter told to try again does so each second, for up to a m
 class Results:
     latencies: dict = field(default_factory=lambda: defaultdict(list))  # kind -> seconds
     statuses: dict = field(default_factory=lambda: defaultdict(int))  # status -> count
-    errors: list = field(default_factory=list)  # transport errors and timeouts
+    errors: list = field(default_factory=list)  # (moment, what): transport errors, timeouts
     failures: list = field(default_factory=list)  # (moment, status, kind, Retry-After)
     accepted: dict = field(default_factory=dict)  # comment id -> token
     saved_earlier: set = field(default_factory=set)  # tokens a retry found already saved
@@ -84,6 +85,7 @@ class Results:
     reader_pages: int = 0
     leaks: list = field(default_factory=list)  # (path, token) a reader should not see
     own_seen: int = 0
+    server_problems: list = field(default_factory=list)  # gunicorn's log lines about trouble
 
     def record(self, kind: str, started: float, response: httpx.Response) -> None:
         self.latencies[kind].append(time.perf_counter() - started)
@@ -211,7 +213,7 @@ async def reader(base, posts, others, until, results: Results, rng) -> None:
             try:
                 response = await http.get(path)
             except httpx.HTTPError as exc:
-                results.errors.append(f"GET {path}: {exc!r}")
+                results.errors.append((time.monotonic(), f"GET {path}: {exc!r}"))
                 continue
             results.record("read", started, response)
             results.reader_pages += 1
@@ -271,7 +273,7 @@ async def send_comment(http, path, fields, results: Results, rng) -> httpx.Respo
             posted = await http.post(ACTION.search(page.text)[1], data=data)
             results.record("post comment", started, posted)
         except httpx.HTTPError as exc:
-            results.errors.append(f"comment on {path}: {exc!r}")
+            results.errors.append((time.monotonic(), f"comment on {path}: {exc!r}"))
             continue
         if posted.status_code < 500:
             return posted
@@ -286,7 +288,7 @@ async def get_until_served(http, path, kind, results: Results) -> httpx.Response
         try:
             response = await http.get(path)
         except httpx.HTTPError as exc:
-            results.errors.append(f"GET {path}: {exc!r}")
+            results.errors.append((time.monotonic(), f"GET {path}: {exc!r}"))
             continue
         results.record(kind, started, response)
         if response.status_code < 500:
@@ -346,6 +348,8 @@ def main(argv=None) -> int:
                     faults=injected,
                 )
                 elapsed = asyncio.run(drive(base, args, results, injector))
+            log = (folder / "gunicorn.log").read_text(errors="replace").splitlines()
+            results.server_problems = [line for line in log if SERVER_TROUBLE.search(line)]
             setup_django(database_url)
             drained = drain(worker)
             checks = verify(results, mail, TOKEN)

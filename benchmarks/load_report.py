@@ -99,6 +99,8 @@ def report(args, elapsed, results, checks: dict, injected: faults.Faults) -> lis
     by_cause = defaultdict(int)
     for moment, status, kind, _ in results.failures:
         by_cause[f"{injected.cause_at(moment)}: {status} {kind}"] += 1
+    for moment, what in results.errors:
+        by_cause[f"{injected.cause_at(moment)}: transport error {what.split(':')[0]}"] += 1
     print(f"5xx: {fivexx}; transport errors: {len(results.errors)}")
     for cause, count in sorted(by_cause.items()):
         print(f"  {cause}: {count}")
@@ -118,6 +120,7 @@ def report(args, elapsed, results, checks: dict, injected: faults.Faults) -> lis
         failures.append("a 5xx other than 503 with Retry-After")
     if results.errors:
         failures.append(f"{len(results.errors)} requests failed: {results.errors[:3]}")
+        failures.append(f"gunicorn said: {results.server_problems[-5:]}")
     if not results.accepted or results.refused:
         failures.append(f"{len(results.accepted)} comments accepted, {results.refused} refused")
     if checks["accepted and stored once"] != len(results.accepted) or checks["duplicates"]:
