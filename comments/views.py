@@ -75,7 +75,13 @@ def receive_comment(request, post_id):
 
 def comment_posted(request, post, comment):
     own = [*pending_ids(request), comment.pk]
-    page = page_number_of(comment, own_pending_ids=own)
+    try:
+        page = page_number_of(comment, own_pending_ids=own)
+    except DATABASE_DOWN:
+        # It is saved: the reader must not be told otherwise (their resend would be
+        # refused as a duplicate). The first page will do until the database is back.
+        logger.exception("comment %s saved; its page is not known yet", comment.pk)
+        page = 1
     response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)

@@ -116,6 +116,26 @@ def test_database_that_stays_down_still_gives_the_form_back(monkeypatch, page_so
     assert_nothing_half_written(rows, events)
 
 
+@pytest.mark.django_db
+def test_database_lost_right_after_the_save_still_shows_the_comment(monkeypatch):
+    """The comment is committed, then the database goes before its page is worked out:
+    the reader is not told "could not be saved" (a resend would be refused as a duplicate)
+    but sent to the post at their comment, which their browser remembers as theirs."""
+    post, _ = make_discussion()
+
+    def down(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("comments.views.page_number_of", down)
+    client = Client()
+    response = submit(client, post, body=BODY)
+    comment = Comment.objects.get(body=BODY)
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    monkeypatch.undo()
+    assert BODY in client.get(post.get_absolute_url()).content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_write_lock_held_elsewhere_answers_503_then_posting_again_works(page_soup):
     """Another process holds SQLite's write lock past the timeout: 503, then a retry works."""
