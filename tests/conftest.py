@@ -37,6 +37,12 @@ def own_test_database(database: dict) -> None:
         test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"[:63]
 
 
+def pytest_sessionfinish(session):
+    """pytest-django drops this run's SQLite file; its WAL and shared-memory files too."""
+    for leftover in ROOT.glob(f".test-db-{os.getpid()}.sqlite3-*"):
+        leftover.unlink(missing_ok=True)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
