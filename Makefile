@@ -59,7 +59,7 @@ serve: install
 
 # Sends the queued comment emails (TASKS_BACKEND=database); see README "Email".
 worker: install
-	TASKS_BACKEND=database $(PY) manage.py db_worker
+	TASKS_BACKEND=database $(PY) manage.py worker
 
 test: install lint node-tools
 	$(PY) manage.py makemigrations --check --dry-run

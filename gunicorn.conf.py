@@ -16,26 +16,27 @@ import multiprocessing
 import os
 from pathlib import Path
 
+from msblog.env import env_value
 from msblog.logs import stdout_logging
 
 bind = [address for address in os.environ.get("GUNICORN_BIND", "").split(",") if address] or [
-    f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else "127.0.0.1:8000"
+    f"0.0.0.0:{env_value('PORT', 8000, minimum=1)}" if "PORT" in os.environ else "127.0.0.1:8000"
 ]
 
 # Requests mostly wait on the database and render templates: 2 x cores + 1 keeps the
 # CPUs busy while some workers wait. Each worker (x threads) holds one database
 # connection, so workers x threads x app servers must stay under PostgreSQL's
 # max_connections (100 by default).
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = env_value("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1, minimum=1)
+threads = env_value("GUNICORN_THREADS", 1, minimum=1)
 
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+timeout = env_value("GUNICORN_TIMEOUT", 30, minimum=1)
+graceful_timeout = env_value("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=0)
 # Longer than a load balancer's probe interval, shorter than its idle timeout (gthread).
 keepalive = 5
 # Replace each worker after this many requests, at staggered times, so slow growth in
 # memory never adds up and workers never all restart at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests = env_value("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
 max_requests_jitter = max_requests // 10
 
 # The heartbeat file in memory, not on a disk that may stall (gunicorn's advice for

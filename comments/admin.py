@@ -27,6 +27,7 @@ from comments import (
 from comments.admin_filters import SenderFilter, ThreadPositionFilter
 from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch
 from msblog.adminlists import ForgivingListMixin
+from msblog.siteurl import ViewOnSiteURL
 
 Status = Comment.Status
 UNDO_WINDOW = datetime.timedelta(minutes=30)  # how long the queue offers Undo for
@@ -71,7 +72,7 @@ class CommentEditForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(ForgivingListMixin, admin.ModelAdmin):
+class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
     form = CommentEditForm
     list_display = ("created_at",)  # the rows are drawn by change_list_results.html
     list_display_links = None

@@ -310,3 +310,24 @@ class Commenter(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class SentMail(models.Model):
+    """One email the site sends once (a moderation notice, a reply notification), so a task
+    run again after its worker died does not mail twice (comments.notifications.send_once).
+
+    A row is a claim before the send and a record after it (``sent_at``). The task that
+    claimed it (``sender``) may send again only while ``sent_at`` is empty: its worker
+    died mid-send, and mail is delivered at least once rather than lost.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    sender = models.CharField(max_length=64, blank=True, help_text="The task that sends it.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "sent email"
+
+    def __str__(self):
+        return self.key

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import regex
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,6 +21,10 @@ from comments.trust import trusted_reason
 LINK_RE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 # Bidirectional overrides can make a name read as someone else's; no name needs them.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Text that shows nothing: white space, Unicode's default-ignorable code points (zero-width
+# spaces and joiners, word joiner, BOM, soft hyphen, Hangul fillers, variation selectors,
+# tags …), control characters, and the blank Braille pattern that fonts draw as nothing.
+INVISIBLE = regex.compile(r"[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]*")
 
 
 @dataclass(frozen=True)
@@ -155,9 +160,14 @@ def forbidden_character(text: str, *, allow_newlines: bool) -> str | None:
     return None
 
 
+def is_blank(text: str) -> bool:
+    """Whether ``text`` would show nothing at all: empty as far as a reader can tell."""
+    return INVISIBLE.fullmatch(text) is not None
+
+
 def body_problem(body: str) -> str | None:
     """What is wrong with a comment's text, for a new comment and an edit alike."""
-    if not body.strip():
+    if is_blank(body):
         return "Please type a comment."
     if len(body) > settings.COMMENTS_MAX_LENGTH:
         return (
@@ -176,6 +186,12 @@ def validate_content(*, author_name: str, author_email: str, body: str) -> None:
         errors["body"] = problem
     if bad := forbidden_character(author_name, allow_newlines=False):
         errors["author_name"] = f"Names cannot contain control characters ({bad})."
+    elif author_name and is_blank(author_name):
+        errors["author_name"] = "A name needs at least one visible character." + (
+            ""
+            if settings.COMMENTS_REQUIRE_NAME_EMAIL
+            else " Leave it empty to post as “Anonymous”."
+        )
     if settings.COMMENTS_REQUIRE_NAME_EMAIL:
         if not author_name.strip():
             errors["author_name"] = "Please give your name."

@@ -1,7 +1,9 @@
-"""Emails about comments. Called after the transaction commits (see services).
+"""Emails about comments. Called by their tasks (comments.tasks) after the transaction
+commits (see services), each sent once through comments.delivery.
 
-A mail server that fails or times out is logged and never raised: the comment is already
-safely stored, and the reader's request must not fail because of mail.
+A mail server that fails or times out is logged and raised to the task, which the worker
+runs again later (comments.worker); the comment is already safely stored, and the
+reader's request never waits for mail.
 """
 
 import logging
@@ -16,16 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import trust
+from comments.delivery import send_once
 from comments.models import Comment, Commenter
 from comments.roles import MODERATORS_GROUP
+from msblog.siteurl import absolute_url as absolute
 
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def unsubscribe_token(comment: Comment) -> str:
@@ -49,17 +49,9 @@ def moderator_emails() -> list[str]:
     return sorted(set(moderators.exclude(email="").values_list("email", flat=True)))
 
 
-def send(message: EmailMessage) -> bool:
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send %r to %s", message.subject, message.to)
-        return False
-    return True
-
-
-def notify_moderators(comment_id: int) -> None:
-    """Tell moderators a comment is waiting, with a direct link to it in the admin."""
+def notify_moderators(comment_id: int, *, sender: str = "") -> None:
+    """Tell moderators a comment is waiting, with a direct link to it in the admin.
+    ``sender`` names the task sending it (comments.delivery)."""
     comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
     if comment is None or comment.status != Comment.Status.PENDING:
         return
@@ -75,26 +67,25 @@ def notify_moderators(comment_id: int) -> None:
         ),
         "post_url": absolute(comment.post.get_absolute_url()),
     }
-    send(
-        EmailMessage(
-            subject=f"[{settings.SITE_NAME}] Please moderate a comment on “{comment.post.title}”",
-            body=render_to_string("comments/email/moderation_notice.txt", context),
-            to=recipients,
-        )
+    message = EmailMessage(
+        subject=f"[{settings.SITE_NAME}] Please moderate a comment on “{comment.post.title}”",
+        body=render_to_string("comments/email/moderation_notice.txt", context),
+        to=recipients,
     )
+    # Once each time the comment enters the queue: held, or put back there by a restore.
+    queued = comment.events.filter(status_after=Comment.Status.PENDING).order_by("-pk").first()
+    send_once(f"moderators:{comment.pk}:{queued.pk if queued else 0}", message, sender=sender)
 
 
-def notify_parent_author(reply_id: int) -> None:
-    """Tell a commenter who asked for it that a reply to their comment was approved."""
+def notify_parent_author(reply_id: int, *, sender: str = "") -> None:
+    """Tell a commenter who asked for it that a reply to their comment was approved.
+    ``sender`` names the task sending it (comments.delivery)."""
     reply = Comment.objects.select_related("post", "parent").filter(pk=reply_id).first()
     if reply is None or reply.status != Comment.Status.APPROVED or reply.parent is None:
         return
     parent = reply.parent
     wants_mail = parent.notify_replies and parent.author_email
     if not wants_mail or parent.author_email.lower() == reply.author_email.lower():
-        return
-    # Claim the notification so two approvals racing each other send it once.
-    if not Comment.objects.filter(pk=reply.pk, parent_notified=False).update(parent_notified=True):
         return
     unsubscribe_url = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(parent)]))
     context = {
@@ -113,13 +104,16 @@ def notify_parent_author(reply_id: int) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    if not send(message):
-        Comment.objects.filter(pk=reply.pk).update(parent_notified=False)
+    # Once per reply, even when two approvals race or a worker dies mid-send.
+    if send_once(f"reply:{reply.pk}", message, sender=sender):
+        Comment.objects.filter(pk=reply.pk).update(parent_notified=True)
 
 
-def offer_email_confirmation(comment_id: int) -> None:
+def offer_email_confirmation(comment_id: int, *, sender: str = "") -> None:
     """Mail the author of an approved comment a signed link that confirms their address,
-    at most once per link lifetime (a second approval racing this one sends nothing)."""
+    at most once per link lifetime: the first approval claims the lifetime
+    (``confirmation_sent_at``) and the mail is keyed on it, so a second approval racing
+    this one, or this task run again after its worker died, sends nothing more."""
     comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
     if comment is None or comment.status != Comment.Status.APPROVED or not comment.author_email:
         return
@@ -127,12 +121,11 @@ def offer_email_confirmation(comment_id: int) -> None:
     commenter, _ = Commenter.objects.get_or_create(email=email)
     if commenter.confirmed_at is not None:
         return
-    claimed = (
-        Commenter.objects.filter(pk=commenter.pk, confirmed_at=None)
-        .filter(Q(confirmation_sent_at=None) | Q(confirmation_sent_at__lt=trust.resend_cutoff()))
-        .update(confirmation_sent_at=timezone.now())
-    )
-    if not claimed:
+    Commenter.objects.filter(pk=commenter.pk, confirmed_at=None).filter(
+        Q(confirmation_sent_at=None) | Q(confirmation_sent_at__lt=trust.resend_cutoff())
+    ).update(confirmation_sent_at=timezone.now())
+    commenter.refresh_from_db()
+    if commenter.confirmed_at is not None or commenter.confirmation_sent_at is None:
         return
     token = trust.confirmation_token(email)
     context = {
@@ -147,5 +140,5 @@ def offer_email_confirmation(comment_id: int) -> None:
         body=render_to_string("comments/email/confirm_email.txt", context),
         to=[comment.author_email],
     )
-    if not send(message):
-        Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=None)
+    lifetime = commenter.confirmation_sent_at.isoformat()
+    send_once(f"confirm:{commenter.pk}:{lifetime}", message, sender=sender)

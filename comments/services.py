@@ -1,8 +1,9 @@
 """Every write to comments goes through here: the public form, the admin and the commands.
 
-Each function is one transaction; email tasks are queued with ``transaction.on_commit`` so
-a rolled-back write never mails anyone, and a worker sends them (comments.tasks), so a
-failing mail server never loses or delays a comment.
+Each function is one transaction; email tasks are queued so that they commit with it
+(enqueue_on_commit), so a rolled-back write never mails anyone and a committed one always
+does, and a worker sends them (comments.tasks), so a failing mail server never loses or
+delays a comment.
 
 django-mptt computes a new root's tree_id as MAX(tree_id) + 1 and shifts lft/rght inside
 a tree before inserting a reply, both read-then-write; concurrent writers would corrupt
@@ -17,12 +18,14 @@ from django.core.validators import validate_email, validate_ipv46_address
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from comments import batches, privacy, tasks, trust
 from comments.models import BlockedSender, Comment, Commenter, CommentEvent, ModerationBatch
 from comments.moderation import (
     closed_reason,
     forbidden_character,
+    is_blank,
     moderation_verdict,
     normalized_ip,
     validate_content,
@@ -254,6 +257,17 @@ def after_status_change(comment: Comment, *, created: bool = False) -> None:
 
 
 def enqueue_on_commit(task, *args) -> None:
+    """Queue ``task`` so that it is queued if and only if the write in progress commits.
+
+    The database queue (django-tasks-db) gets the task's row inside the write's own
+    transaction: it commits with the comment, so a database lost just after the commit
+    cannot lose the email, or rolls back with it, and no worker sees it before. Any other
+    queue (the immediate one of development) is called once the transaction commits.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+        return
+
     # robust: a queue that cannot take the task is logged by Django and never turns a
     # comment that is already saved into an error page. A named function, not a partial:
     # Django's log line reads the callback's __qualname__.
@@ -308,7 +322,7 @@ def comments_restore(*, comments, actor=None) -> int:
 def validate_edited_body(body: str) -> None:
     """An edit obeys a new comment's rule on control characters (PostgreSQL would refuse a
     NUL with a DataError); imported texts may be longer than the form allows."""
-    if not body.strip():
+    if is_blank(body):
         raise ValidationError("A comment cannot be empty.", code="required")
     if bad := forbidden_character(body, allow_newlines=True):
         raise ValidationError(f"A comment cannot contain a control character ({bad}).")

@@ -11,17 +11,20 @@ from django_tasks import task
 
 from comments import notifications
 
-
-@task()
-def notify_moderators(comment_id: int) -> None:
-    notifications.notify_moderators(comment_id)
+# Each task passes its own id as the sender: a task run again after its worker died may
+# finish a send it had claimed, and no other may (comments.delivery).
 
 
-@task()
-def notify_parent_author(reply_id: int) -> None:
-    notifications.notify_parent_author(reply_id)
+@task(takes_context=True)
+def notify_moderators(context, comment_id: int) -> None:
+    notifications.notify_moderators(comment_id, sender=str(context.task_result.id))
 
 
-@task()
-def offer_email_confirmation(comment_id: int) -> None:
-    notifications.offer_email_confirmation(comment_id)
+@task(takes_context=True)
+def notify_parent_author(context, reply_id: int) -> None:
+    notifications.notify_parent_author(reply_id, sender=str(context.task_result.id))
+
+
+@task(takes_context=True)
+def offer_email_confirmation(context, comment_id: int) -> None:
+    notifications.offer_email_confirmation(comment_id, sender=str(context.task_result.id))

@@ -2,17 +2,18 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comments import flood, notifications, services, trust
-from comments.forms import CommentForm
+from comments.forms import CommentForm, KeptCommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
+from msblog.errors import DATABASE_DOWN, RETRY_AFTER_SECONDS, service_unavailable
 from msblog.routers import read_primary
 from posts.models import Post
 from posts.protection import can_read
@@ -27,11 +28,20 @@ TRY_AGAIN_MESSAGE = (
     "Sorry, your comment could not be saved just now: the blog's database did not answer. "
     "Nothing was posted. Your text is kept below: please post it again in a minute."
 )
-RETRY_AFTER_SECONDS = 30
 
 
 @require_POST
 def comment_create(request, post_id):
+    try:
+        return receive_comment(request, post_id)
+    except DATABASE_DOWN:
+        # Whatever failed (finding the post, checking the form, the write, drawing the
+        # page): the reader's text comes back, since the database cannot keep it for them.
+        logger.exception("comment on post %s not saved: the database failed", post_id)
+        return form_kept(request, post_id)
+
+
+def receive_comment(request, post_id):
     post = get_object_or_404(Post.objects.visible(), pk=post_id)
     if not can_read(request, post):
         return HttpResponseForbidden("This post is password protected.")
@@ -57,7 +67,7 @@ def comment_create(request, post_id):
         except ValidationError as exc:
             form.add_error(None, exc)
             return show_form_again(request, post, form, status=refusal_status(exc))
-        except (OperationalError, InterfaceError):
+        except DATABASE_DOWN:
             # A lost connection, a lock timeout, a database restarting: the transaction
             # rolled back whole, so the reader may safely send the same form again (and if
             # only the commit's answer was lost, the duplicate check catches the resend).
@@ -76,7 +86,13 @@ def refusal_status(error: ValidationError) -> int:
 
 def comment_posted(request, post, comment):
     own = [*pending_ids(request), comment.pk]
-    page = page_number_of(comment, own_pending_ids=own)
+    try:
+        page = page_number_of(comment, own_pending_ids=own)
+    except DATABASE_DOWN:
+        # It is saved: the reader must not be told otherwise (their resend would be
+        # refused as a duplicate). The first page will do until the database is back.
+        logger.exception("comment %s saved; its page is not known yet", comment.pk)
+        page = 1
     response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)
@@ -97,27 +113,38 @@ def show_form_again(request, post, form, *, status):
 
 
 def try_again(request, post, form):
-    """503 with the reader's text in the form; without the thread and sidebar if the
-    database still fails (an outage rather than one failed write)."""
-    try:
-        response = show_form_again(request, post, form, status=503)
-    except DatabaseError:
-        logger.exception("post %s: showing the form without the thread", post.pk)
-        context = {"post": post, "post_url": post.get_absolute_url(), "comment_form": form}
-        response = render(request, "comments/try_again.html", context, status=503)
+    """503 with the reader's text in the form, on the post's page; if the database fails
+    again while drawing it, comment_create falls back to form_kept."""
+    response = show_form_again(request, post, form, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
+def form_kept(request, post_id):
+    """503 with the reader's text on a page with just the form, drawn without the database:
+    the post is not even looked up."""
+    post = Post(pk=post_id)
+    form = KeptCommentForm(request.POST, post=post)
+    form.add_error(None, TRY_AGAIN_MESSAGE)
+    form.refresh_timestamp()
+    return service_unavailable(request, "comments/try_again.html", {"comment_form": form})
+
+
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @read_primary  # links in emails name comments the replica may not have yet
 def unsubscribe(request, token):
+    """GET asks, with a button; POST (the button, or a mail client's one-click POST)
+    unsubscribes. Mail scanners and link previews follow links, so a GET changes nothing."""
     comment = notifications.comment_from_unsubscribe_token(token)
     if comment is None:
         return render(request, "comments/unsubscribe_invalid.html", status=400)
+    context = {"comment": comment, "token": token}
+    if request.method != "POST":
+        return render(request, "comments/unsubscribe_confirm.html", context)
     services.notifications_stop(comment=comment)
-    return render(request, "comments/unsubscribed.html", {"comment": comment, "token": token})
+    return render(request, "comments/unsubscribed.html", context)
 
 
 @require_POST

@@ -6,15 +6,16 @@ start without SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in README.m
 """
 
 import datetime
-import math
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from msblog.env import env_value
 from msblog.logs import FORMATS as LOG_FORMATS
 from msblog.logs import stdout_logging
 
@@ -26,30 +27,8 @@ if ENVIRONMENT not in ("development", "production"):
 PRODUCTION = ENVIRONMENT == "production"
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
-
-
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_seconds(name: str, default: str, *, minimum: float = 0) -> float:
-    value = os.environ.get(name) or default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < minimum:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds >= {minimum}: {value!r}")
-    return seconds
 
 
 def env_required(name: str) -> str:
@@ -74,13 +53,13 @@ if PRODUCTION:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         env_required("ALLOWED_HOSTS")
-    DEBUG = env_bool("DEBUG", False)
+    DEBUG = env_value("DEBUG", False)
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must stay off when DJANGO_ENV=production")
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key()
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-    DEBUG = env_bool("DEBUG", True)
+    DEBUG = env_value("DEBUG", True)
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -150,10 +129,11 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, or an SQLite file beside manage.py.
+CONN_MAX_AGE = env_value("CONN_MAX_AGE", 60, minimum=0)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
@@ -176,25 +156,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # msblog/routers.py states the rule, msblog/replica.py how a failing or lagging replica is
 # left for the primary. Tests read it from the primary's test database.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
-DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
+DATABASE_REPLICA_PIN_SECONDS = env_value("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
 # libpq waits at least 2 s for a connection, whatever it is told.
-DATABASE_REPLICA_CONNECT_TIMEOUT = int(
-    env_seconds("DATABASE_REPLICA_CONNECT_TIMEOUT", "2", minimum=2)
+DATABASE_REPLICA_CONNECT_TIMEOUT = env_value("DATABASE_REPLICA_CONNECT_TIMEOUT", 2, minimum=2)
+DATABASE_REPLICA_STATEMENT_TIMEOUT = env_value(
+    "DATABASE_REPLICA_STATEMENT_TIMEOUT", 5.0, minimum=0.1
 )
-DATABASE_REPLICA_STATEMENT_TIMEOUT = env_seconds(
-    "DATABASE_REPLICA_STATEMENT_TIMEOUT", "5", minimum=0.1
-)
-DATABASE_REPLICA_MAX_LAG_SECONDS = env_seconds("DATABASE_REPLICA_MAX_LAG_SECONDS", "5", minimum=0.1)
-DATABASE_REPLICA_RETRY_SECONDS = env_seconds("DATABASE_REPLICA_RETRY_SECONDS", "5", minimum=0.1)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_value("DATABASE_REPLICA_MAX_LAG_SECONDS", 5.0, minimum=0.1)
+DATABASE_REPLICA_RETRY_SECONDS = env_value("DATABASE_REPLICA_RETRY_SECONDS", 5.0, minimum=0.1)
 
 
 def replica_database(url: str, *, connect_timeout: int, statement_timeout: float) -> dict:
     """The replica's DATABASES entry. It must be PostgreSQL (a streaming replica of
     DATABASE_URL); the server cancels any statement running past ``statement_timeout``,
     and no server-side cursors, so every query runs under msblog.replica's deadline."""
-    database = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True
-    )
+    database = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL")
     options = database.setdefault("OPTIONS", {})
@@ -222,7 +198,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # pages, content versions and flood counters through it, so production needs Redis
 # unless it declares a single process (SINGLE_PROCESS=1), where local memory is safe.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if PRODUCTION and not REDIS_URL and not env_bool("SINGLE_PROCESS", False):
+SINGLE_PROCESS = env_value("SINGLE_PROCESS", False)
+if PRODUCTION and not REDIS_URL and not SINGLE_PROCESS:
     raise ImproperlyConfigured(
         "REDIS_URL must be set when DJANGO_ENV=production: app servers share cached pages "
         "through it (or set SINGLE_PROCESS=1 for a one-process deployment)"
@@ -294,11 +271,11 @@ STORAGES = {
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_PORT = env_value("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+    EMAIL_USE_TLS = env_value("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env_value("EMAIL_TIMEOUT", 10, minimum=1)
 else:
     EMAIL_BACKEND = os.environ.get(
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
@@ -314,6 +291,9 @@ TASK_BACKENDS = {
 if TASKS_BACKEND not in TASK_BACKENDS:
     raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# `manage.py worker` runs again a task still RUNNING this long after it started: its worker
+# died. Longer than any task takes (a mail waits at most EMAIL_TIMEOUT per step).
+TASKS_RUNNING_TIMEOUT = env_value("TASKS_RUNNING_TIMEOUT", 300, minimum=1)
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msblog <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -337,8 +317,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Failed admin logins: django-axes locks a username from an IP after AXES_FAILURE_LIMIT
 # failures, for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_FAILURE_LIMIT = env_value("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_value("AXES_COOLOFF_MINUTES", 30, minimum=0))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -355,11 +335,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_SSL_REDIRECT = env_value("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_value("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_value("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_value("SECURE_HSTS_PRELOAD", True)
+    if env_value("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Everything to stdout: JSON lines in production (one object per record, for a log
@@ -376,14 +356,24 @@ LOGGING = stdout_logging(
 # Blog settings (documented in README.md).
 SITE_NAME = os.environ.get("SITE_NAME", "Prof G's MS Blog")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Multiple sclerosis research, clinic and debate")
-POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
-FEED_ITEMS = int(os.environ.get("FEED_ITEMS", "20"))
+POSTS_PER_PAGE = env_value("POSTS_PER_PAGE", 10, minimum=1)
+FEED_ITEMS = env_value("FEED_ITEMS", 20, minimum=1)
 TAGGIT_CASE_INSENSITIVE = True
 
-# Absolute address of the site, for links in emails.
+# The site's origin: every absolute URL (feeds, sitemap, canonical links, emails) is built
+# on it, never on the request's Host header (msblog/siteurl.py).
 SITE_URL = os.environ.get(
     "SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
 ).rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's origin, like https://blog.example.org, not {SITE_URL!r}"
+    )
+if _site.hostname.startswith((".", "*")):
+    raise ImproperlyConfigured("SITE_URL must be set when ALLOWED_HOSTS starts with a pattern")
+if PRODUCTION and _site.scheme == "https":
+    SECURE_SSL_HOST = _site.netloc  # the HTTPS redirect goes there, whatever Host said
 
 # Comment moderation policy; README.md "Moderating" describes each setting.
 # "all": hold every new comment; "known": publish authors (by email) with an earlier
@@ -391,23 +381,23 @@ SITE_URL = os.environ.get(
 COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "all")
 if COMMENTS_MODERATION not in ("all", "known", "none"):
     raise ImproperlyConfigured("COMMENTS_MODERATION must be all, known or none")
-COMMENTS_HOLD_LINK_COUNT = int(os.environ.get("COMMENTS_HOLD_LINK_COUNT", "2"))
+COMMENTS_HOLD_LINK_COUNT = env_value("COMMENTS_HOLD_LINK_COUNT", 2, minimum=0)
 COMMENTS_MODERATION_WORDS = env_list("COMMENTS_MODERATION_WORDS")
 COMMENTS_BLOCK_WORDS = env_list("COMMENTS_BLOCK_WORDS")
-COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
-COMMENTS_FLOOD_LIMIT = int(os.environ.get("COMMENTS_FLOOD_LIMIT", "5"))
-COMMENTS_FLOOD_WINDOW = int(os.environ.get("COMMENTS_FLOOD_WINDOW", "60"))
-COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "10000"))
-COMMENTS_REQUIRE_NAME_EMAIL = env_bool("COMMENTS_REQUIRE_NAME_EMAIL", False)
-COMMENTS_MIN_SUBMIT_SECONDS = float(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", "2"))
-COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(12 * 60 * 60)))
-COMMENTS_NOTIFY_MODERATORS = env_bool("COMMENTS_NOTIFY_MODERATORS", True)
+COMMENTS_CLOSE_AFTER_DAYS = env_value("COMMENTS_CLOSE_AFTER_DAYS", 0, minimum=0)
+COMMENTS_FLOOD_LIMIT = env_value("COMMENTS_FLOOD_LIMIT", 5, minimum=0)
+COMMENTS_FLOOD_WINDOW = env_value("COMMENTS_FLOOD_WINDOW", 60, minimum=1)
+COMMENTS_MAX_LENGTH = env_value("COMMENTS_MAX_LENGTH", 10000, minimum=1)
+COMMENTS_REQUIRE_NAME_EMAIL = env_value("COMMENTS_REQUIRE_NAME_EMAIL", False)
+COMMENTS_MIN_SUBMIT_SECONDS = env_value("COMMENTS_MIN_SUBMIT_SECONDS", 2.0, minimum=0)
+COMMENTS_FORM_MAX_AGE = env_value("COMMENTS_FORM_MAX_AGE", 12 * 60 * 60, minimum=1)
+COMMENTS_NOTIFY_MODERATORS = env_value("COMMENTS_NOTIFY_MODERATORS", True)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
 # Long threads are split into pages of this many top-level threads, oldest first
 # (0: the whole thread on one page); a thread's replies stay on its page.
-COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
+COMMENTS_PER_PAGE = env_value("COMMENTS_PER_PAGE", 50, minimum=0)
 # How long a cached page or thread is kept; content versions make it never stale.
 # 0 turns page and thread caching off (conditional GETs still answer 304).
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 60 * 60)))
+PAGE_CACHE_SECONDS = env_value("PAGE_CACHE_SECONDS", 24 * 60 * 60, minimum=0)
 # Visual nesting stops growing past this depth; deeper replies still nest in the markup.
-COMMENTS_MAX_VISUAL_DEPTH = int(os.environ.get("COMMENTS_MAX_VISUAL_DEPTH", "5"))
+COMMENTS_MAX_VISUAL_DEPTH = env_value("COMMENTS_MAX_VISUAL_DEPTH", 5, minimum=1)

@@ -19,3 +19,6 @@ urlpatterns = [
     ),
     path("", include("posts.urls")),
 ]
+
+# A database outage is a 503 with Retry-After and a page saying so (msblog/errors.py).
+handler500 = "msblog.errors.server_error"

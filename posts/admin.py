@@ -6,6 +6,7 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from msblog.adminlists import ForgivingListMixin
+from msblog.siteurl import ViewOnSiteURL
 from posts.caching import content_changed
 from posts.html import clean_post_html
 from posts.models import Author, Category, OriginalURL, Post, RelatedEntry
@@ -54,7 +55,9 @@ class RetiresCachedPages:
 
 
 @admin.register(Post)
-class PostAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
+class PostAdmin(
+    ForgivingListMixin, ViewOnSiteURL, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin
+):
     list_display = ("title", "kind", "author", "status", "published_at", "comments_open")
     list_filter = (
         "kind",
@@ -134,7 +137,9 @@ class CategoryAdmin(RetiresCachedPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(ForgivingListMixin, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin):
+class AuthorAdmin(
+    ForgivingListMixin, ViewOnSiteURL, UnderlinedLinks, RetiresCachedPages, admin.ModelAdmin
+):
     list_display = ("name", "slug", "user")
     search_fields = ("name", "bio")
     prepopulated_fields = {"slug": ("name",)}

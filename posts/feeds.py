@@ -11,6 +11,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
+from msblog.siteurl import SiteRequest
 from posts.models import Post
 
 
@@ -22,6 +23,11 @@ class BaseFeed(Feed):
         response = super().__call__(request, *args, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
         return response
+
+    def get_feed(self, obj, request):
+        # Django makes every link absolute with the request's host and scheme; feeds are
+        # cached for everyone, so they must come from SITE_URL (msblog.siteurl).
+        return super().get_feed(obj, SiteRequest(request))
 
 
 class LatestPostsFeed(BaseFeed):

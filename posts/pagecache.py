@@ -5,6 +5,13 @@ A cached page keeps placeholders where the comment form needs per-reader values 
 CSRF token and signed timestamp); they are filled in on every response. Anyone logged
 in, with a comment awaiting moderation, or with a message waiting gets a fresh page,
 marked private and never cached.
+
+A page is keyed on its path and the query parameters it reads (``reads``: ``page`` for
+lists, ``replytocom`` for a post), in one canonical form, and it is rendered from those
+alone: ``?utm=1`` … ``?utm=100`` share one entry, and no parameter a page does not read
+can find its way into a page kept for others (pagination links copy the query string).
+Nothing else of the request goes into a cached page or its key: absolute URLs come from
+SITE_URL, never from the Host header (msblog.siteurl).
 """
 
 import hashlib
@@ -12,10 +19,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
@@ -40,18 +47,33 @@ def is_public_reader(request) -> bool:
     return not request.user.is_authenticated
 
 
-def serve_public_page(request, render):
+def canonical_query(request, reads) -> QueryDict:
+    """The parameters in ``reads`` that the request carries, each once, numbers without
+    leading zeros, in a fixed order: one spelling for each distinct page."""
+    canonical = {}
+    for name in sorted(reads):
+        value = request.GET.get(name)
+        if value is not None:
+            number = value.isascii() and value.isdigit() and len(value) < 19
+            canonical[name] = str(int(value)) if number else value
+    return QueryDict(urlencode(canonical))
+
+
+def serve_public_page(request, render, *, reads=()):
     """Answer with ``render(cacheable)``'s page, from the cache when the reader allows.
 
     ``render`` returns a response and may set ``response.form_post_id`` when the page
-    carries the comment form.
+    carries the comment form, and ``response.page_cache_store = False`` when the page is
+    to be served but not kept (it stands for no page of its own). ``reads`` names the
+    query parameters the page reads; it is rendered without any other.
     """
     if not is_public_reader(request):
         response = render(False)
         patch_cache_control(response, private=True)
         return response
     version = request_version(request)  # read before the content: see posts.caching
-    path = request.get_full_path()
+    request.GET = canonical_query(request, reads)
+    path = f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path
     digest = hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]
     etag = f'W/"{digest}.{version.stamp}"'  # the stamp: see posts.caching.seen_newer
     last_modified = int(version.changed_at)
@@ -75,7 +97,7 @@ def serve_public_page(request, render):
             },
             "form_post_id": getattr(response, "form_post_id", None),
         }
-        if caching_on():
+        if caching_on() and getattr(response, "page_cache_store", True):
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     response = HttpResponse(fill(request, entry))
     for name, value in entry["headers"].items():
@@ -104,11 +126,14 @@ def with_validators(response, etag: str, last_modified: int, *, private: bool):
     return response
 
 
-def public_page(view):
-    """Decorator for function views (feeds, lists) whose pages hold no form."""
+def public_page(view, *, reads=()):
+    """Decorator for function views (feeds, lists) whose pages hold no form; ``reads``
+    names the query parameters the view reads (``page``)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        return serve_public_page(request, lambda cacheable: view(request, *args, **kwargs))
+        return serve_public_page(
+            request, lambda cacheable: view(request, *args, **kwargs), reads=reads
+        )
 
     return wrapper

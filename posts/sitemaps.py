@@ -10,11 +10,22 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from taggit.models import Tag
 
+from msblog.siteurl import site_host, site_is_secure
 from posts.models import Author, Category, Post
 from posts.selectors import LINK_FIELDS
 
 
-class HomeSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Locations on SITE_URL, whatever host and scheme the sitemap was requested with."""
+
+    def get_protocol(self, protocol=None):
+        return "https" if site_is_secure() else "http"
+
+    def get_domain(self, site=None):
+        return site_host()
+
+
+class HomeSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 1.0
 
@@ -25,7 +36,7 @@ class HomeSitemap(Sitemap):
         return reverse(name)
 
 
-class PostSitemap(Sitemap):
+class PostSitemap(SiteSitemap):
     priority = 0.8
 
     def items(self):
@@ -44,7 +55,7 @@ class PageSitemap(PostSitemap):
         return pages.order_by("pk")
 
 
-class CategorySitemap(Sitemap):
+class CategorySitemap(SiteSitemap):
     def items(self):
         return (
             Category.objects.filter(posts__in=Post.objects.published())
@@ -57,7 +68,7 @@ class CategorySitemap(Sitemap):
         return category.lastmod
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(SiteSitemap):
     def items(self):
         # filter() before annotate(): the latest change among published posts only.
         return (
@@ -73,7 +84,7 @@ class TagSitemap(Sitemap):
         return tag.lastmod
 
 
-class AuthorSitemap(Sitemap):
+class AuthorSitemap(SiteSitemap):
     def items(self):
         return (
             Author.objects.filter(posts__in=Post.objects.published())
@@ -85,7 +96,7 @@ class AuthorSitemap(Sitemap):
         return author.lastmod
 
 
-class ArchiveSitemap(Sitemap):
+class ArchiveSitemap(SiteSitemap):
     """Year and month archives that have published posts."""
 
     def items(self):

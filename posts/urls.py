@@ -11,9 +11,10 @@ register_converter(converters.TwoDigits, "dd")
 register_converter(converters.TagSlug, "tag")
 
 app_name = "posts"
+LISTS_READ = ("page",)  # the only query parameter a list page reads (posts.pagecache)
 
 urlpatterns = [
-    path("", public_page(views.PostListView.as_view()), name="index"),
+    path("", public_page(views.PostListView.as_view(), reads=LISTS_READ), name="index"),
     path("feed/", public_page(feeds.LatestPostsFeed()), name="feed"),
     path("feed/atom/", public_page(feeds.LatestPostsAtomFeed()), name="feed-atom"),
     path("comments/feed/", public_page(comment_feeds.LatestCommentsFeed()), name="comments-feed"),
@@ -23,25 +24,37 @@ urlpatterns = [
         name="comments-feed-atom",
     ),
     path("search/", SearchView.as_view(), name="search"),
-    path("tag/<tag:slug>/", public_page(views.TagPostListView.as_view()), name="tag"),
+    path(
+        "tag/<tag:slug>/",
+        public_page(views.TagPostListView.as_view(), reads=LISTS_READ),
+        name="tag",
+    ),
     path("tag/<tag:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
     path("tag/<tag:slug>/feed/atom/", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),
-    path("author/<slug:slug>/", public_page(views.AuthorPostListView.as_view()), name="author"),
+    path(
+        "author/<slug:slug>/",
+        public_page(views.AuthorPostListView.as_view(), reads=LISTS_READ),
+        name="author",
+    ),
     re_path(
         r"^category/(?P<path>[-\w]+(?:/[-\w]+)*)/$",
-        public_page(views.CategoryPostListView.as_view()),
+        public_page(views.CategoryPostListView.as_view(), reads=LISTS_READ),
         name="category",
     ),
     path("unlock/<int:pk>/", views.unlock, name="unlock"),
-    path("<yyyy:year>/", public_page(views.PostYearArchiveView.as_view()), name="archive-year"),
+    path(
+        "<yyyy:year>/",
+        public_page(views.PostYearArchiveView.as_view(), reads=LISTS_READ),
+        name="archive-year",
+    ),
     path(
         "<yyyy:year>/<mm:month>/",
-        public_page(views.PostMonthArchiveView.as_view()),
+        public_page(views.PostMonthArchiveView.as_view(), reads=LISTS_READ),
         name="archive-month",
     ),
     path(
         "<yyyy:year>/<mm:month>/<dd:day>/",
-        public_page(views.PostDayArchiveView.as_view()),
+        public_page(views.PostDayArchiveView.as_view(), reads=LISTS_READ),
         name="archive-day",
     ),
     path(

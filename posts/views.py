@@ -197,7 +197,8 @@ class PostDetailView(DateDetailView):
         if kwargs.get("cpage") == 1:  # page 1 of the comments is the post's own address
             kwargs.pop("cpage")
             return redirect("posts:detail", permanent=True, **kwargs)
-        return serve_public_page(request, partial(self.render_page, request, *args, **kwargs))
+        render = partial(self.render_page, request, *args, **kwargs)
+        return serve_public_page(request, render, reads=("replytocom",))
 
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
@@ -206,6 +207,8 @@ class PostDetailView(DateDetailView):
         if not self.object.is_published or response.context_data.get("moderating"):
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk
+        if request.GET.get("replytocom") and response.context_data["reply_to"] is None:
+            response.page_cache_store = False  # the plain page, under a name of its own
         return response
 
 
@@ -237,7 +240,8 @@ class PageDetailView(PostDetailView):
             if kwargs["cpage"] == 1:
                 return redirect(f"/{head}/", permanent=True)
         self.kwargs = kwargs
-        return serve_public_page(request, partial(self.render_page, request, *args, **kwargs))
+        render = partial(self.render_page, request, *args, **kwargs)
+        return serve_public_page(request, render, reads=("replytocom",))
 
 
 @require_POST

@@ -14,14 +14,34 @@ from posts.search import fallback, schema
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A "replica" database, as DATABASE_REPLICA_URL adds one, mirroring the test
-    database; only tests that name it may use it, and nothing routes to it unless a test
-    installs the replica router (tests/test_replica_router.py)."""
+    """A test database of this run's own, and a "replica" database, as
+    DATABASE_REPLICA_URL adds one, mirroring it; only tests that name the replica may use
+    it, and nothing routes to it unless a test installs the replica router
+    (tests/test_replica_router.py)."""
     from django.conf import settings
 
+    own_test_database(settings.DATABASES["default"])
     settings.DATABASES.setdefault(
         "replica", {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
     )
+
+
+def own_test_database(database: dict) -> None:
+    """Name the test database after this process, so that two `make test` runs at once
+    (in one checkout or two, on one DATABASE_URL) never create, use or drop each other's.
+    pytest-django drops it at the end, as ever."""
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"].endswith("sqlite3"):
+        name = Path(test.get("NAME") or ROOT / ".test-db.sqlite3")
+        test["NAME"] = str(name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}"))
+    else:
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"[:63]
+
+
+def pytest_sessionfinish(session):
+    """pytest-django drops this run's SQLite file; its WAL and shared-memory files too."""
+    for leftover in ROOT.glob(f".test-db-{os.getpid()}.sqlite3-*"):
+        leftover.unlink(missing_ok=True)
 
 
 def pytest_runtest_setup(item):
@@ -76,6 +96,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+# How long Playwright waits for the browser, a page or an element before failing: a
+# deadline for a busy machine, not a speed check (waits end as soon as the thing is there).
+BROWSER_WAIT_MS = 120_000
+
+
 def tool_missing(reason: str):
     """Skip a check whose tool is missing, except in CI, which installs every tool."""
     if os.environ.get("REQUIRE_BROWSER_TOOLS"):
@@ -92,7 +117,7 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=BROWSER_WAIT_MS
         )
         yield chromium
         chromium.close()
@@ -110,7 +135,7 @@ def new_page(browser):
             viewport={"width": width, "height": height},
             bypass_csp=bypass_csp,
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(BROWSER_WAIT_MS)
         contexts.append(context)
         return context.new_page()
 

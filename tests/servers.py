@@ -1,17 +1,23 @@
-"""Real processes for tests: the app under gunicorn, a worker, a private redis-server.
+"""Real processes for tests: the app under gunicorn, a worker, a private redis-server,
+a local SMTP server.
 
 Each runs against the test database (the test must use ``transaction=True`` so that what
 it writes is committed and visible to the other process) on a free loopback port, and is
-stopped by the test that started it.
+stopped by the test that started it. Every wait for one of them polls until a generous
+deadline: on a busy machine, starting takes what it takes.
 """
 
+import asyncio
 import contextlib
+import email
+import email.policy
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -93,12 +99,13 @@ def manage(*args: str, env: dict, timeout: float = 60) -> subprocess.CompletedPr
 
 
 def wait_until(check, *, timeout: float, what: str) -> None:
+    """Poll ``check`` until it is true; a busy machine gets the whole ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.1)
-    raise TimeoutError(f"{what} did not start within {timeout} s")
+    raise TimeoutError(f"{what}: not within {timeout} s")
 
 
 class Process:
@@ -119,47 +126,36 @@ class Process:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
-                self.popen.wait(timeout=15)
+                self.popen.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
         self._file.close()
 
 
+STARTUP_SECONDS = 180  # a loaded machine may take this long to start a server
+
+
 @contextlib.contextmanager
-def gunicorn(
-    tmp_path: Path,
-    *,
-    workers: int = 1,
-    threads: int = 1,
-    port: int | None = None,
-    timeout: int = 60,
-    **env: str,
-):
-    """The app under gunicorn (on a free port unless given); yields (base URL, Process).
-    ``timeout`` is gunicorn's: a request running longer has its worker killed."""
-    port = port or free_port()
-    args = [
-        str(VENV_BIN / "gunicorn"),
-        "msblog.wsgi",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}",
-        f"--threads={threads}",
-        f"--timeout={timeout}",
-        "--graceful-timeout=5",
-    ]
-    process = Process(args, env=app_env(**env), log=tmp_path / f"gunicorn-{port}.log")
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return httpx.get(f"{base}/robots.txt", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
+def gunicorn(tmp_path: Path, *, workers: int = 1, threads: int = 1, timeout: int = 60, **env: str):
+    """The app under gunicorn on a free port; yields (base URL, Process). ``timeout`` is
+    gunicorn's: a request running longer has its worker killed."""
+    process, base = start_listening(
+        lambda port: [
+            str(VENV_BIN / "gunicorn"),
+            "msblog.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            f"--timeout={timeout}",
+            "--graceful-timeout=5",
+        ],
+        env=app_env(**env),
+        log=lambda port: tmp_path / f"gunicorn-{port}.log",
+        ready=lambda base: httpx.get(f"{base}/robots.txt", timeout=10).status_code == 200,
+        what="gunicorn",
+    )
     try:
-        wait_until(answers, timeout=60, what="gunicorn")
         yield base, process
     finally:
         process.stop()
@@ -173,20 +169,50 @@ def redis_server(tmp_path: Path):
         import pytest
 
         pytest.skip("redis-server is not installed")
-    port = free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    args += ["--dir", str(tmp_path)]
-    process = Process(args, env=dict(os.environ), log=tmp_path / f"redis-{port}.log")
 
-    def answers() -> bool:
+    def answers(base: str) -> bool:
         with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", port)) == 0
+            return sock.connect_ex(("127.0.0.1", int(base.rsplit(":", 1)[1]))) == 0
 
+    process, base = start_listening(
+        lambda port: [
+            *[binary, "--port", str(port), "--bind", "127.0.0.1"],
+            *["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        ],
+        env=dict(os.environ),
+        log=lambda port: tmp_path / f"redis-{port}.log",
+        ready=answers,
+        what="redis-server",
+    )
     try:
-        wait_until(answers, timeout=15, what="redis-server")
-        yield f"redis://127.0.0.1:{port}/0", process
+        yield f"redis://{base.removeprefix('http://')}/0", process
     finally:
         process.stop()
+
+
+def start_listening(args, *, env: dict, log, ready, what: str) -> tuple[Process, str]:
+    """Start a server on a free port and wait until ``ready(base)``; if another process
+    took the port in the meantime (the server exits at once), start it on another."""
+    for _ in range(5):
+        port = free_port()
+        process, base = Process(args(port), env=env, log=log(port)), f"http://127.0.0.1:{port}"
+
+        def answers(process=process, base=base) -> bool:
+            if process.popen.poll() is not None:
+                return True  # exited: no point waiting
+            try:
+                return ready(base)
+            except (httpx.TransportError, OSError):
+                return False
+
+        wait_until(answers, timeout=STARTUP_SECONDS, what=what)
+        if process.popen.poll() is None:
+            return process, base
+        output = process.output()
+        process.stop()
+        if "in use" not in output:
+            raise RuntimeError(f"{what} exited:\n{output}")
+    raise RuntimeError(f"{what}: no free port after 5 tries")
 
 
 def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -> httpx.Response:
@@ -204,3 +230,91 @@ def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -
     }
     data.update(author_name="Tester", **fields)
     return http.post(base + form["action"], data=data)
+
+
+def terminate(pids_sql: str, params=()) -> int:
+    """pg_terminate_backend from a second connection; waits until the backends are gone."""
+    with admin_connection() as admin:
+        pids = [row[0] for row in admin.execute(pids_sql, params).fetchall()]
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        wait_until(
+            lambda: (
+                not admin.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
+                ).fetchall()
+            ),
+            timeout=60,
+            what="backend exit",
+        )
+    return len(pids)
+
+
+class SmtpSink:
+    """aiosmtpd's handler: keeps every message it accepts. ``hold("RCPT")`` makes the next
+    session wait at that command (before the message is delivered), ``hold("QUIT")`` after
+    it was delivered, until ``release()``; ``holding`` is set while one waits."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.hold_at: str | None = None
+        self.holding, self.released = threading.Event(), threading.Event()
+
+    def hold(self, command: str) -> None:
+        self.holding.clear()
+        self.released.clear()
+        self.hold_at = command
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def wait_if_held(self, command: str) -> None:
+        if self.hold_at == command:
+            self.hold_at = None
+            self.holding.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self.wait_if_held("RCPT")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):
+        await self.wait_if_held("QUIT")
+        return "221 Bye"
+
+    def bodies(self) -> list[str]:
+        return [message.get_content() for message in self.messages]
+
+
+@contextlib.contextmanager
+def smtp_sink():
+    """A local SMTP server on a free port; yields (port, SmtpSink)."""
+    from aiosmtpd.controller import Controller
+
+    sink, port = SmtpSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, ready_timeout=120)
+    controller.start()
+    try:
+        yield port, sink
+    finally:
+        sink.release()
+        controller.stop()
+
+
+@contextlib.contextmanager
+def worker(tmp_path: Path, *, name: str = "worker", **env: str):
+    """``manage.py worker`` on the database queue; yields its Process, stopped after."""
+    args = [sys.executable, "manage.py", "worker", "--interval=0.2", "--no-startup-delay"]
+    env = app_env(TASKS_BACKEND="database", PGAPPNAME=f"msblog-{name}", **env)
+    process = Process(args, env=env, log=tmp_path / f"{name}.log")
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -1,17 +1,8 @@
 """Cached pages are never stale: every change shows on the next anonymous GET."""
 
-import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 from django.test import Client
@@ -20,12 +11,10 @@ from django.urls import reverse
 from comments import services
 from comments.models import Comment
 from posts.models import Post
-from tests.conftest import tool_missing
+from tests import servers
 from tests.factories import comment_form_data, make_comment, make_post, make_staff
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(post) -> str:
@@ -165,87 +154,17 @@ def test_logged_in_staff_never_get_a_cached_page(cached_post, client):
 # Two app servers, one database, one Redis.
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_url() -> str:
-    url = "redis://127.0.0.1:6379/9"
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        tool_missing("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
-    return url
-
-
-def database_url() -> str:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings_dict['NAME']}"
-    user, host, port = settings_dict["USER"], settings_dict["HOST"], settings_dict["PORT"]
-    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
-
-
-class AppServer:
-    """A gunicorn process serving the test database."""
-
-    def __init__(self, env: dict):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "msblog.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{self.url}/robots.txt", timeout=1)
-                return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 class Browser:
     """Just enough of a browser: cookies, GET and form POSTs, no redirects followed."""
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
     def __init__(self):
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), self.NoRedirect()
-        )
+        self.http = httpx.Client(timeout=120, follow_redirects=False)
 
     def get(self, url) -> str:
-        return self.opener.open(url, timeout=10).read().decode()
+        return self.http.get(url).text
 
     def post(self, url, data: dict, referer: str) -> int:
-        body = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(url, data=body, headers={"Referer": referer})
-        try:
-            return self.opener.open(request, timeout=10).status
-        except urllib.error.HTTPError as error:
-            return error.code
+        return self.http.post(url, data=data, headers={"Referer": referer}).status_code
 
 
 def form_value(html: str, name: str) -> str:
@@ -253,65 +172,58 @@ def form_value(html: str, name: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_app_servers_sharing_redis_never_serve_a_stale_page(settings):
+def test_two_app_servers_sharing_redis_never_serve_a_stale_page(settings, tmp_path):
     """Post through one server, approve through the other's admin: both show it at once."""
     # The servers check passwords with the real hasher, not the tests' fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_ENV": "development",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url(),
-        "CACHE_KEY_PREFIX": f"test-{os.getpid()}",
-        "SECRET_KEY": "two-servers-share-this-secret-key-for-signed-cookies-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "COMMENTS_MIN_SUBMIT_SECONDS": "0",
-    }
     post = make_post(title="Shared post")
     make_comment(post, body="Already here.")
     moderator = make_staff("mod", superuser=True)
     moderator.set_password("two-Servers-pass-7")
     moderator.save()
-    one, two = AppServer(env), AppServer(env)
-    try:
+    with (
+        servers.redis_server(tmp_path) as (redis_url, _),
+        servers.gunicorn(tmp_path, REDIS_URL=redis_url, COMMENTS_MIN_SUBMIT_SECONDS="0") as (
+            one,
+            _,
+        ),
+        servers.gunicorn(tmp_path, REDIS_URL=redis_url, COMMENTS_MIN_SUBMIT_SECONDS="0") as (
+            two,
+            _,
+        ),
+    ):
         path = post.get_absolute_url()
         for server in (one, two):  # both pages cached, in the shared Redis
-            assert "Already here." in Browser().get(f"{server.url}{path}")
+            assert "Already here." in Browser().get(f"{server}{path}")
 
         reader = Browser()
-        html = reader.get(f"{one.url}{path}")
+        html = reader.get(f"{one}{path}")
         form = comment_form_data(post, body="Through server one.")
         form.update(
             csrfmiddlewaretoken=form_value(html, "csrfmiddlewaretoken"), ts=form_value(html, "ts")
         )
-        status = reader.post(
-            f"{one.url}{reverse('comments:create', args=[post.pk])}", form, one.url
-        )
+        status = reader.post(f"{one}{reverse('comments:create', args=[post.pk])}", form, one)
         assert status == 302
         comment = Comment.objects.get(body="Through server one.")
 
         admin = Browser()
-        login = admin.get(f"{two.url}/admin/login/")
+        login = admin.get(f"{two}/admin/login/")
         admin.post(
-            f"{two.url}/admin/login/",
+            f"{two}/admin/login/",
             {
                 "csrfmiddlewaretoken": form_value(login, "csrfmiddlewaretoken"),
                 "username": "mod",
                 "password": "two-Servers-pass-7",
             },
-            f"{two.url}/admin/login/",
+            f"{two}/admin/login/",
         )
-        queue = admin.get(f"{two.url}/admin/comments/comment/")
+        queue = admin.get(f"{two}/admin/comments/comment/")
         approve = reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"])
         token = form_value(queue, "csrfmiddlewaretoken")
-        assert admin.post(f"{two.url}{approve}", {"csrfmiddlewaretoken": token}, two.url) == 302
+        assert admin.post(f"{two}{approve}", {"csrfmiddlewaretoken": token}, two) == 302
 
         for server in (one, two):
-            assert "Through server one." in Browser().get(f"{server.url}{path}")
-    finally:
-        one.stop()
-        two.stop()
+            assert "Through server one." in Browser().get(f"{server}{path}")
 
 
 def test_a_cache_that_drops_writes_cannot_make_a_page_stale(cached_post, monkeypatch):
@@ -527,3 +439,51 @@ def test_readers_arriving_together_when_a_moment_falls_due_bump_once(monkeypatch
     assert len(bumps) == 1
     assert len(set(versions)) == 1
     assert ContentVersion.objects.get().token.hex == versions[0]
+
+
+# What a cached page is keyed on: only the query parameters the page reads.
+
+
+def stored_pages() -> int:
+    """Whole pages in the (local-memory) cache."""
+    from django.core.cache import cache
+
+    return sum(":page:" in key for key in cache._cache)
+
+
+def test_unread_query_parameters_share_one_cached_page(cached_post):
+    """100 requests with ?utm=N store one copy of the page, not 101."""
+    post, _, _ = cached_post
+    before = stored_pages()
+    for n in range(100):
+        response = Client().get(f"{post.get_absolute_url()}?utm={n}&fbclid=x{n}")
+        assert response.status_code == 200 and "Shown words." in response.content.decode()
+    assert stored_pages() == before
+
+
+def test_unread_parameters_never_reach_a_cached_page(client):
+    """A list page first requested with ?page=2&utm=… is stored without the utm: its
+    paging links never carry another reader's parameters."""
+    for n in range(12):
+        make_post(title=f"Paged {n}")
+    poisoned = client.get("/?page=2&utm=evil&page=2")
+    assert poisoned.status_code == 200
+    for response in (poisoned, Client().get("/?page=2"), Client().get("/?page=02")):
+        html = response.content.decode()
+        assert "evil" not in html and 'href="?page=1"' in html
+    assert stored_pages() == 1
+
+
+def test_reply_links_are_cached_per_comment_and_bogus_ones_not_at_all(cached_post):
+    """?replytocom= is read: each public comment's reply form is its own page; an id that
+    names no public comment on the post is served but never stored."""
+    post, shown, waiting = cached_post
+    url = post.get_absolute_url()
+    for _ in range(2):
+        reply = Client().get(f"{url}?replytocom={shown.pk}&utm=1").content.decode()
+        assert f'name="parent" value="{shown.pk}"' in reply
+    assert stored_pages() == 2
+    for bogus in (waiting.pk, 999_999, "x"):
+        page = Client().get(f"{url}?replytocom={bogus}").content.decode()
+        assert 'name="parent"' in page and f'value="{bogus}"' not in page
+    assert stored_pages() == 2

@@ -38,6 +38,13 @@ def refused(response, page_soup, message):
         ({"ts": ""}, "This form could not be verified."),
         ({"ts": "forged:value"}, "This form could not be verified."),
         ({"notify_replies": "on", "author_email": ""}, "Give your email address"),
+        # Only invisible characters: zero-width space, joiners, word joiner, BOM, soft
+        # hyphen, a Hangul filler, a blank Braille pattern, with spaces and newlines.
+        ({"body": "\u200b\u200c\u200d"}, "Please type a comment."),
+        ({"body": " \u2060\ufeff\n\u00ad \u200b "}, "Please type a comment."),
+        ({"body": "\u3164\u2800\u180e"}, "Please type a comment."),
+        ({"author_name": "\u200b\u200d"}, "A name needs at least one visible character"),
+        ({"author_name": "\u3164 \u2800"}, "A name needs at least one visible character"),
     ],
 )
 def test_bad_input_is_refused_with_a_message(client, page_soup, fields, message):
@@ -51,6 +58,26 @@ def test_required_name_and_email_when_configured(client, page_soup, settings):
     settings.COMMENTS_REQUIRE_NAME_EMAIL = True
     response = submit(client, make_post(), author_name="", author_email="")
     refused(response, page_soup, "This field is required.")
+
+
+def test_invisible_name_is_refused_when_a_name_is_required(client, page_soup, settings):
+    """With COMMENTS_REQUIRE_NAME_EMAIL, a name of zero-width characters is no name."""
+    settings.COMMENTS_REQUIRE_NAME_EMAIL = True
+    response = submit(client, make_post(), author_name="\u200b\ufeff")
+    refused(response, page_soup, "A name needs at least one visible character")
+
+
+def test_an_edit_to_invisible_characters_only_is_refused():
+    """A moderator's edit obeys the same rule: no comment made only of invisible text."""
+    from django.core.exceptions import ValidationError
+
+    from comments import services
+
+    comment = make_comment(make_post(), body="Visible words.")
+    with pytest.raises(ValidationError, match="cannot be empty"):
+        services.comment_edit(comment=comment, body="\u200b\u2060\n\ufeff")
+    comment.refresh_from_db()
+    assert comment.body == "Visible words."
 
 
 def test_parent_on_another_post_is_refused(client, page_soup):

@@ -10,7 +10,6 @@ import logging
 import socket
 import sqlite3
 import threading
-import time
 
 import httpx
 import pytest
@@ -18,14 +17,15 @@ import redis
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from comments import services
-from comments.models import Comment, CommentEvent
+from comments.models import Comment, CommentEvent, SentMail
 from msblog.settings import redis_cache
 from tests import servers
 from tests.factories import comment_form_data, make_post, make_staff
 
-MAIL_HANG_SECONDS = 30  # how long a hung mail server would keep a request waiting
 BODY = "My carefully written reply, which must not be lost."
 
 
@@ -116,6 +116,26 @@ def test_database_that_stays_down_still_gives_the_form_back(monkeypatch, page_so
     assert_nothing_half_written(rows, events)
 
 
+@pytest.mark.django_db
+def test_database_lost_right_after_the_save_still_shows_the_comment(monkeypatch):
+    """The comment is committed, then the database goes before its page is worked out:
+    the reader is not told "could not be saved" (a resend would be refused as a duplicate)
+    but sent to the post at their comment, which their browser remembers as theirs."""
+    post, _ = make_discussion()
+
+    def down(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("comments.views.page_number_of", down)
+    client = Client()
+    response = submit(client, post, body=BODY)
+    comment = Comment.objects.get(body=BODY)
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    monkeypatch.undo()
+    assert BODY in client.get(post.get_absolute_url()).content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_write_lock_held_elsewhere_answers_503_then_posting_again_works(page_soup):
     """Another process holds SQLite's write lock past the timeout: 503, then a retry works."""
@@ -142,24 +162,6 @@ def test_sqlite_write_lock_held_elsewhere_answers_503_then_posting_again_works(p
     assert Comment.objects.filter(body=BODY).count() == 1
 
 
-def terminate(pids_sql: str, params=()) -> int:
-    """pg_terminate_backend from a second connection; waits until the backends are gone."""
-    with servers.admin_connection() as admin:
-        pids = [row[0] for row in admin.execute(pids_sql, params).fetchall()]
-        for pid in pids:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-        servers.wait_until(
-            lambda: (
-                not admin.execute(
-                    "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
-                ).fetchall()
-            ),
-            timeout=10,
-            what="backend exit",
-        )
-    return len(pids)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_connection_killed_during_the_write(monkeypatch, page_soup):
@@ -174,7 +176,9 @@ def test_postgres_connection_killed_during_the_write(monkeypatch, page_soup):
 
     def kill_app_then_record(*args, **kwargs):
         # By now the reply is inserted and its tree's lft/rght shifted, uncommitted.
-        killed.append(terminate("SELECT pid FROM pg_stat_activity WHERE pid = %s", [app_pid]))
+        killed.append(
+            servers.terminate("SELECT pid FROM pg_stat_activity WHERE pid = %s", [app_pid])
+        )
         return real_record_event(*args, **kwargs)
 
     monkeypatch.setattr(services, "record_event", kill_app_then_record)
@@ -203,7 +207,7 @@ def test_postgres_next_request_after_a_killed_connection_succeeds(tmp_path):
     ):
         assert http.get(base + post.get_absolute_url()).status_code == 200
         by_name = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
-        assert terminate(by_name, [app_name]) == 1, "the app kept no connection open"
+        assert servers.terminate(by_name, [app_name]) == 1, "the app kept no connection open"
 
         page = http.get(base + post.get_absolute_url())
         assert page.status_code == 200, app.output()
@@ -211,6 +215,50 @@ def test_postgres_next_request_after_a_killed_connection_succeeds(tmp_path):
         posted = servers.post_comment(http, base, post.get_absolute_url(), body=BODY)
         assert posted.status_code == 302, app.output()
     assert Comment.objects.filter(body=BODY).count() == 1
+
+
+def refused_database_url() -> str:
+    """A DATABASE_URL of the tests' engine that refuses every connection."""
+    if connection.vendor == "sqlite":
+        return "sqlite:////nonexistent-directory/msblog.sqlite3"  # unable to open
+    return f"postgres://postgres@127.0.0.1:{servers.free_port()}/msblog"  # nothing listens
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_refusing_connections_keeps_the_readers_text(tmp_path, page_soup):
+    """The database refuses every new connection: a comment sent from a page loaded
+    earlier gets 503, Retry-After and the form with the reader's text (even though the
+    post itself cannot be looked up); pages and feeds get a friendly 503 page."""
+    post, root = make_discussion()
+    reader = Client()
+    loaded = page_soup(reader.get(post.get_absolute_url()))  # while the database answered
+    form = loaded.select_one("#commentform")
+    data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden]")}
+    data.update(author_name="Tester", body=BODY, parent=str(root.pk), phone="")
+    with (
+        servers.gunicorn(
+            tmp_path, DATABASE_URL=refused_database_url(), COMMENTS_MIN_SUBMIT_SECONDS="0"
+        ) as (base, app),
+        httpx.Client(timeout=60, cookies={"csrftoken": reader.cookies["csrftoken"].value}) as http,
+    ):
+        response = http.post(base + form["action"], data=data)
+        assert response.status_code == 503, app.output()
+        assert response.headers["Retry-After"] == "30"
+        soup = page_soup(response)
+        assert "could not be saved just now" in soup.select_one(".form-errors").get_text()
+        assert soup.select_one("#id_body").get_text().removeprefix("\n") == BODY
+        assert soup.select_one("#id_parent")["value"] == str(root.pk)
+        assert soup.select_one("#commentform")["action"] == form["action"]
+        for path in (post.get_absolute_url(), "/", "/comments/feed/", "/search/?q=x"):
+            page = http.get(base + path)
+            assert page.status_code == 503, (path, app.output())
+            assert page.headers["Retry-After"] == "30"
+            assert "no-store" in page.headers["Cache-Control"]
+            assert "Please try again in a minute" in page.text, path
+            assert "Server Error" not in page.text and "Traceback" not in page.text
+        log = app.output()
+    assert "OperationalError" in log  # logged for the operator, never shown
+    assert not Comment.objects.filter(body=BODY).exists()
 
 
 # --- Redis --------------------------------------------------------------------------
@@ -319,10 +367,8 @@ def test_hanging_mail_server_with_the_queue(settings, hanging_mail_server):
     make_staff("boss", superuser=True, email="boss@example.org")
     post = make_post()
 
-    started = time.monotonic()
     response = submit(Client(), post, body=BODY)
     assert response.status_code == 302
-    assert time.monotonic() - started < MAIL_HANG_SECONDS / 3
     assert held == []  # the request never touched the mail server
 
     env = servers.app_env(
@@ -332,29 +378,30 @@ def test_hanging_mail_server_with_the_queue(settings, hanging_mail_server):
         EMAIL_USE_TLS="0",
         EMAIL_TIMEOUT="2",
     )
-    worker = servers.manage(
-        "db_worker", "--batch", "--no-startup-delay", "--no-reload", env=env, timeout=25
-    )
+    worker = servers.manage("worker", "--batch", "--no-startup-delay", env=env, timeout=120)
     assert held, "the worker never reached the mail server"
     logged = worker.stdout + worker.stderr  # logs go to stdout (msblog/logs.py)
     assert "could not send" in logged and "timed out" in logged
     assert Comment.objects.get().body == BODY
+    # Not lost: the task waits in the queue to be tried again, and nothing claims the mail.
+    task = DBTaskResult.objects.get()
+    assert (task.status, task.worker_ids != []) == ("READY", True)
+    assert task.run_after > timezone.now() and "will run again in 30 s" in logged
+    assert not SentMail.objects.exists()
 
 
 @pytest.mark.django_db
 def test_hanging_mail_server_without_a_worker(
     settings, hanging_mail_server, caplog, django_capture_on_commit_callbacks
 ):
-    """Development setup (mail sent in the request): the request still returns well
-    before the hang ends, bounded by EMAIL_TIMEOUT, with the comment saved."""
+    """Development setup (mail sent in the request): the mail server never answers, yet
+    the request returns (EMAIL_TIMEOUT bounds the wait), with the comment saved."""
     port, held = hanging_mail_server
     smtp_settings(settings, port)
     make_staff("boss", superuser=True, email="boss@example.org")
     post = make_post()
-    started = time.monotonic()
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         response = submit(Client(), post, body=BODY)
-    assert time.monotonic() - started < MAIL_HANG_SECONDS / 3
     assert response.status_code == 302
     assert held, "the mail server was never contacted"
     assert Comment.objects.get().body == BODY

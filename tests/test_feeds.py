@@ -4,6 +4,7 @@ import datetime
 
 import feedparser
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from tests.factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
-SITE = "http://testserver"
+SITE = settings.SITE_URL  # absolute URLs never come from the request (msblog.siteurl)
 
 
 def parse(client, url, **params):

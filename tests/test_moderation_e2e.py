@@ -115,7 +115,10 @@ def test_comment_to_notification_round_trip(
     link = next(
         line.split(": ", 1)[1] for line in mail.body.splitlines() if line.startswith("Stop")
     )
-    response = Client().get(urlparse(link).path)
+    confirm = Client().get(urlparse(link).path)
+    assert Comment.objects.get(pk=question.pk).notify_replies  # following it only asks
+    button = page_soup(confirm).select_one("form.unsubscribe")
+    response = Client().post(button["action"])
     assert "You are unsubscribed" in response.content.decode()
     assert not Comment.objects.get(pk=question.pk).notify_replies
     nested = page_soup(Client().get(url)).select_one(

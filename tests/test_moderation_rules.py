@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -159,6 +160,25 @@ def test_flood_control_answers_429_and_saves_nothing(settings):
     assert Comment.objects.count() == 3
     other_ip = Client(REMOTE_ADDR="10.9.9.9")
     assert submit(post, other_ip, body="From elsewhere").status_code == 302
+
+
+def test_flood_limit_holds_across_a_window_boundary(settings):
+    """At most COMMENTS_FLOOD_LIMIT comments in any COMMENTS_FLOOD_WINDOW seconds, however
+    they straddle the turn of a clock minute; the next is let in once the first is 60 s old."""
+    import time_machine
+
+    settings.COMMENTS_FLOOD_LIMIT, settings.COMMENTS_FLOOD_WINDOW = 5, 60
+    post, client = make_post(), Client()
+    boundary = (int(time.time()) // 60 + 2) * 60  # the turn of a minute, in the future
+
+    def burst(at: float, label: str) -> list[int]:
+        with time_machine.travel(at, tick=False):
+            return [submit(post, client, body=f"{label} {n}").status_code for n in range(5)]
+
+    assert burst(boundary - 1.5, "Before") == [302] * 5
+    assert burst(boundary + 1.5, "After") == [429] * 5  # 10 in 3 s before: all let in
+    assert Comment.objects.count() == 5
+    assert burst(boundary - 1.5 + 60.1, "Later") == [302] * 5
 
 
 def test_staff_comments_skip_every_rule(settings):

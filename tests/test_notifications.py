@@ -101,9 +101,10 @@ def reply_approved(post, parent, mod, captured, **fields):
 
 
 def test_reply_notification_with_working_unsubscribe(
-    mailoutbox, django_capture_on_commit_callbacks
+    mailoutbox, django_capture_on_commit_callbacks, page_soup
 ):
-    """A commenter who asked is emailed when a reply is approved; the link unsubscribes."""
+    """A commenter who asked is emailed when a reply is approved; the link's page has a
+    button that unsubscribes."""
     post = make_post(title="On trials")
     parent = make_comment(
         post, author_name="Heather", author_email="heather@example.org", notify_replies=True
@@ -123,8 +124,14 @@ def test_reply_notification_with_working_unsubscribe(
     assert mail.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
-    page = Client().get(path_of(unsubscribe))
-    assert page.status_code == 200 and "You are unsubscribed" in page.content.decode()
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(path_of(unsubscribe))
+    assert page.status_code == 200 and "Stop emails about replies?" in page.content.decode()
+    assert Comment.objects.get(pk=parent.pk).notify_replies  # a GET only asks
+    form = page_soup(page).select_one("form.unsubscribe")
+    assert form["method"] == "post" and form["action"] == path_of(unsubscribe)
+    done = reader.post(form["action"])  # the signed link is the credential (RFC 8058)
+    assert done.status_code == 200 and "You are unsubscribed" in done.content.decode()
     assert not Comment.objects.get(pk=parent.pk).notify_replies
     mailoutbox.clear()
     reply_approved(post, parent, mod, django_capture_on_commit_callbacks, body="Another reply.")
@@ -144,6 +151,18 @@ def test_one_click_unsubscribe_by_post_needs_no_csrf_token(
     assert not Comment.objects.get(pk=parent.pk).notify_replies
 
 
+def test_following_the_unsubscribe_link_changes_nothing():
+    """Mail scanners follow links (GET, HEAD): that never unsubscribes anyone."""
+    parent = make_comment(make_post(), author_email="h@example.org", notify_replies=True)
+    from comments.notifications import unsubscribe_token
+
+    url = reverse("comments:unsubscribe", args=[unsubscribe_token(parent)])
+    for _ in range(2):
+        assert Client().get(url).status_code == 200
+        assert Client().head(url).status_code == 200
+    assert Comment.objects.get(pk=parent.pk).notify_replies
+
+
 def test_forged_unsubscribe_link_is_refused():
     """A tampered token changes nothing and says the link is not valid."""
     parent = make_comment(make_post(), author_email="h@example.org", notify_replies=True)
@@ -160,7 +179,8 @@ def test_resubscribe_after_unsubscribing():
 
     token = unsubscribe_token(parent)
     client = Client()
-    client.get(reverse("comments:unsubscribe", args=[token]))
+    client.post(reverse("comments:unsubscribe", args=[token]))
+    assert not Comment.objects.get(pk=parent.pk).notify_replies
     client.post(reverse("comments:resubscribe", args=[token]))
     assert Comment.objects.get(pk=parent.pk).notify_replies
 

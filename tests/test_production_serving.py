@@ -15,6 +15,8 @@ import brotli
 import pytest
 from django.core.management.utils import get_random_secret_key
 
+from tests import servers
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "blog.example.org"
@@ -29,9 +31,8 @@ def production_env(**env) -> dict:
         "DJANGO_ENV": "production",
         "SECRET_KEY": get_random_secret_key(),
         "ALLOWED_HOSTS": HOST,
-        # Production needs a shared cache; this project's Redis database in tests.
-        "REDIS_URL": "redis://127.0.0.1:6379/5",
-        "CACHE_KEY_PREFIX": f"production-test-{os.getpid()}",
+        # Production needs a shared cache; the servers below get a private one.
+        "REDIS_URL": "redis://127.0.0.1:1/0",
         **env,
     }
 
@@ -66,7 +67,7 @@ class Server:
         )
         self.port = None
 
-    def wait_until_listening(self, timeout=30):
+    def wait_until_listening(self, timeout=servers.STARTUP_SECONDS):
         import time
 
         deadline = time.monotonic() + timeout
@@ -81,7 +82,7 @@ class Server:
         raise RuntimeError(f"gunicorn did not start:\n{self.log_path.read_text()}")
 
     def get(self, path, *, host=HOST, headers=None, method="GET"):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         connection.request(method, path, headers={"Host": host, **(headers or {})})
         response = connection.getresponse()
         body = response.read()
@@ -90,7 +91,7 @@ class Server:
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=40)
+        code = self.process.wait(timeout=120)
         self.log.close()
         return code
 
@@ -99,7 +100,14 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def servers(static_root, tmp_path_factory):
+def private_redis(tmp_path_factory):
+    """A redis-server of this test run's own: no other run's tests can flush it."""
+    with servers.redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def production(static_root, tmp_path_factory, private_redis):
     """ "proxied": behind a TLS proxy (BEHIND_TLS_PROXY=1), database and cache fine.
     "exposed": no proxy setting, and neither its database nor its Redis reachable."""
     logs = tmp_path_factory.mktemp("logs")
@@ -117,6 +125,7 @@ def servers(static_root, tmp_path_factory):
                 STATIC_ROOT=str(static_root),
                 DATABASE_URL=f"sqlite:///{db}",
                 BEHIND_TLS_PROXY="1",
+                REDIS_URL=private_redis,
             ),
             logs / "proxied.log",
         ),
@@ -149,11 +158,11 @@ def hashed_css(static_root: Path) -> tuple[str, bytes]:
 @pytest.mark.parametrize(
     ("accept", "decode"), [("gzip", gzip.decompress), ("br", brotli.decompress)]
 )
-def test_hashed_css_is_compressed_and_cached_for_a_year(servers, static_root, accept, decode):
+def test_hashed_css_is_compressed_and_cached_for_a_year(production, static_root, accept, decode):
     """A hashed stylesheet comes compressed (gzip or Brotli) with a long, immutable
     Cache-Control, and decompresses to the original file."""
     path, original = hashed_css(static_root)
-    response, body = servers["proxied"].get(
+    response, body = production["proxied"].get(
         path, headers={"Accept-Encoding": accept, "X-Forwarded-Proto": "https"}
     )
     assert response.status == 200
@@ -167,54 +176,54 @@ def test_hashed_css_is_compressed_and_cached_for_a_year(servers, static_root, ac
     assert decode(body) == original
 
 
-def test_pages_link_the_hashed_static_files(servers, static_root):
+def test_pages_link_the_hashed_static_files(production, static_root):
     """Pages link the hashed names, so after a deploy no browser keeps an old stylesheet."""
     path, _ = hashed_css(static_root)
-    response, body = servers["proxied"].get("/", headers={"X-Forwarded-Proto": "https"})
+    response, body = production["proxied"].get("/", headers={"X-Forwarded-Proto": "https"})
     assert response.status == 200
     assert f'href="{path}"'.encode() in body
 
 
-def test_behind_a_tls_proxy_forwarded_https_is_trusted(servers):
+def test_behind_a_tls_proxy_forwarded_https_is_trusted(production):
     """BEHIND_TLS_PROXY=1: a request the proxy marks https is served, with HSTS; one it
     marks http is redirected to https."""
-    secure, _ = servers["proxied"].get("/robots.txt", headers={"X-Forwarded-Proto": "https"})
+    secure, _ = production["proxied"].get("/robots.txt", headers={"X-Forwarded-Proto": "https"})
     assert secure.status == 200
     assert "max-age=31536000" in secure.getheader("Strict-Transport-Security")
-    plain, _ = servers["proxied"].get("/robots.txt", headers={"X-Forwarded-Proto": "http"})
+    plain, _ = production["proxied"].get("/robots.txt", headers={"X-Forwarded-Proto": "http"})
     assert plain.status == 301
     assert plain.getheader("Location") == "https://blog.example.org/robots.txt"
 
 
-def test_without_the_proxy_setting_a_forwarded_header_is_not_trusted(servers):
+def test_without_the_proxy_setting_a_forwarded_header_is_not_trusted(production):
     """Without BEHIND_TLS_PROXY anyone could send X-Forwarded-Proto: it is ignored, by
     Django and by gunicorn (even from loopback, which gunicorn would trust by default)."""
-    response, _ = servers["exposed"].get("/robots.txt", headers={"X-Forwarded-Proto": "https"})
+    response, _ = production["exposed"].get("/robots.txt", headers={"X-Forwarded-Proto": "https"})
     assert response.status == 301
     assert response.getheader("Location") == "https://blog.example.org/robots.txt"
 
 
-def test_health_over_plain_http_by_ip(servers):
+def test_health_over_plain_http_by_ip(production):
     """A load balancer's probe (plain HTTP, the server's IP as host) gets 200 and JSON."""
-    response, body = servers["proxied"].get("/healthz", host="10.0.3.17")
+    response, body = production["proxied"].get("/healthz", host="10.0.3.17")
     assert response.status == 200
     assert json.loads(body)["status"] == "ok"
     assert "no-store" in response.getheader("Cache-Control")
 
 
-def test_health_names_what_is_down(servers):
+def test_health_names_what_is_down(production):
     """A server whose database and Redis are unreachable answers 503 naming both."""
-    response, body = servers["exposed"].get("/healthz", host="10.0.3.18")
+    response, body = production["exposed"].get("/healthz", host="10.0.3.18")
     assert response.status == 503
     assert sorted(json.loads(body)["failed"]) == ["cache", "database"]
 
 
-def test_logs_are_json_lines_on_stdout_and_shutdown_is_graceful(servers):
+def test_logs_are_json_lines_on_stdout_and_shutdown_is_graceful(production):
     """Every line gunicorn and Django write is a JSON object: access lines carry method,
     path, status and duration, failures their traceback. SIGTERM exits cleanly."""
-    servers["exposed"].get("/healthz", host="10.0.3.18")
-    assert servers["exposed"].stop() == 0
-    entries = [json.loads(line) for line in servers["exposed"].log_lines()]
+    production["exposed"].get("/healthz", host="10.0.3.18")
+    assert production["exposed"].stop() == 0
+    entries = [json.loads(line) for line in production["exposed"].log_lines()]
     access = [e for e in entries if e["logger"] == "gunicorn.access" and e["path"] == "/healthz"]
     assert access
     assert access[-1]["method"] == "GET"
@@ -261,30 +270,24 @@ def test_sessions_live_in_shared_stores():
 
     code = "print(settings.SESSION_ENGINE)"
     assert run(code).stdout.strip() == "django.contrib.sessions.backends.db"
-    with_redis = run(code, REDIS_URL="redis://127.0.0.1:6379/5")
+    with_redis = run(code, REDIS_URL="redis://127.0.0.1:1/5")  # only read, never reached
     assert with_redis.stdout.strip() == "django.contrib.sessions.backends.cached_db"
 
 
-REDIS_URL = "redis://127.0.0.1:6379/5"  # this project's Redis database in development and CI
-
-
 @pytest.fixture
-def redis_cache(settings):
-    """Django's Redis cache on database 5, as REDIS_URL configures it."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (CI starts it)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "msblog-test",
+def redis_cache(settings, tmp_path):
+    """Django's Redis cache, as REDIS_URL configures it, on a private redis-server (the
+    test flushes it)."""
+    with servers.redis_server(tmp_path) as (url, _):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "msblog-test",
+            }
         }
-    }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        yield
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from tests.factories import local_datetime, make_author, make_post
 pytestmark = pytest.mark.django_db
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-SITE = "http://testserver"
+SITE = settings.SITE_URL  # absolute URLs never come from the request (msblog.siteurl)
 
 
 def sitemap(client) -> dict[str, str | None]:
