@@ -207,7 +207,7 @@ class PostDetailView(DateDetailView):
         if not self.object.is_published or response.context_data.get("moderating"):
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk
-        if request.GET.get("replytocom") and response.context_data["reply_to"] is None:
+        if request.GET.get("replytocom") and response.context_data.get("reply_to") is None:
             response.page_cache_store = False  # the plain page, under a name of its own
         return response
 

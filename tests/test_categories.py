@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from taggit.models import Tag
 
@@ -102,5 +103,5 @@ def test_category_pages_are_in_the_sitemap(client):
     """Each category with published posts is listed at its full address."""
     run(TERMS)
     sitemap = client.get("/sitemap.xml").content.decode()
-    assert "http://testserver/category/research/trials/</loc>" in sitemap
-    assert "http://testserver/category/news/</loc>" in sitemap
+    assert f"{settings.SITE_URL}/category/research/trials/</loc>" in sitemap
+    assert f"{settings.SITE_URL}/category/news/</loc>" in sitemap

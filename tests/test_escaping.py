@@ -123,17 +123,18 @@ def test_comment_feeds_carry_the_name_as_text(client, eve, route, by_post):
 
 
 def test_the_admin_queue_shows_name_and_website_as_text(client, page_soup, eve):
-    """The moderation queue's author column, the reply's "replying to" column and the
-    staff reply page show the name and website as text."""
+    """The moderation queue's author block, the reply's "in reply to" line and the staff
+    reply page show the name and website as text."""
     _, comment = eve
     client.force_login(make_staff("mod", superuser=True))
     soup = page_soup(client.get(reverse("admin:comments_comment_changelist")))
     assert_no_markup_from_eve(soup)
-    row = soup.select_one(f"input[name=_selected_action][value='{comment.pk}']").find_parent("tr")
-    author = row.select_one(".field-author")
-    assert author.get_text("\n").split("\n") == [NAME, "jane@example.org", WEBSITE]
-    replies = [td.get_text() for td in soup.select(".field-in_reply_to")]
-    assert f"#{comment.pk} {NAME}: Zanzibar." in replies
+    row = soup.select_one(f"#row-{comment.pk}")
+    assert row.select_one(".author-name a").get_text() == NAME
+    assert row.select_one(".author-url a")["href"] == WEBSITE
+    assert row.select_one(".author-url a").get_text() == WEBSITE
+    replies = [p.get_text(" ", strip=True) for p in soup.select(".in-reply")]
+    assert f"In reply to {NAME} : Zanzibar." in replies
     reply_page = page_soup(client.get(reverse("admin:comments_comment_reply", args=[comment.pk])))
     assert_no_markup_from_eve(reply_page)
     assert f"{NAME} wrote" in reply_page.select_one("#content").get_text()

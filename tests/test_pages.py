@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from lxml import etree
@@ -59,8 +60,8 @@ def test_pages_stay_out_of_the_home_list_and_feeds_but_not_the_sitemap(client, p
         assert "This blog shares" not in text and ">About<" not in text, url
         assert "A post beside the pages" in text, url
     sitemap = client.get("/sitemap.xml").content.decode()
-    assert "http://testserver/about/</loc>" in sitemap
-    assert "http://testserver/about/our-team/</loc>" in sitemap
+    assert f"{settings.SITE_URL}/about/</loc>" in sitemap
+    assert f"{settings.SITE_URL}/about/our-team/</loc>" in sitemap
 
 
 def test_old_page_links_redirect(client, pages):

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from comments import services
+from comments import notifications, services
 from comments.models import Comment
 from tests.factories import make_comment, make_post, make_staff
 
@@ -211,32 +211,24 @@ def test_recent_actions_show_no_name_after_erasure(moderated_commenter, client):
 
 
 @pytest.fixture
-def redis_cache(settings):
-    """The cache in a real Redis, under a key prefix of this test's own."""
-    import os
-    import socket
+def redis_cache(settings, tmp_path):
+    """The cache in a private redis-server of this test's own (tests.servers)."""
+    from tests import servers
 
-    from tests.conftest import tool_missing
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        tool_missing("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)")
-    prefix = f"test-erasure-{os.getpid()}"
     original = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-            "KEY_PREFIX": prefix,
+    with servers.redis_server(tmp_path) as (url, _):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "test-erasure",
+            }
         }
-    }
-    from django.core.cache import cache
+        from django.core.cache import cache
 
-    yield cache
-    cache.delete_pattern("*")  # this prefix's keys only
-    # Back to local memory at once: a later cache.clear() must never flush a shared db.
-    settings.CACHES = original
+        yield cache
+        # Back to local memory before the server goes: later teardowns clear the cache.
+        settings.CACHES = original
 
 
 def cached_values(cache) -> list[bytes]:
@@ -315,5 +307,5 @@ def test_a_reply_notice_queued_before_erasure_mails_nobody_after(
     [task] = DBTaskResult.objects.filter(task_path="comments.tasks.notify_parent_author")
     assert task.args_kwargs == {"args": [reply.pk], "kwargs": {}}
     services.commenter_erase(email="zoe@example.org")
-    task.task.call(*task.args_kwargs["args"])  # what the worker will do
+    notifications.notify_parent_author(*task.args_kwargs["args"])  # what the task will do
     assert mailoutbox == []
