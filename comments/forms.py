@@ -51,7 +51,10 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
         error_messages={"required": "Please type a comment."},
     )
-    notify_replies = forms.BooleanField(label="Email me when someone replies", required=False)
+    # No ":" after a checkbox's label, which follows the box.
+    notify_replies = forms.BooleanField(
+        label="Email me when someone replies", required=False, label_suffix=""
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people by the template, irresistible to form-filling bots.

@@ -237,6 +237,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served there by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -337,6 +339,10 @@ SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "Multiple sclerosis research, clin
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
 FEED_ITEMS = int(os.environ.get("FEED_ITEMS", "20"))
 TAGGIT_CASE_INSENSITIVE = True
+
+# The email address `manage.py setup_site` gives the admin it creates: moderators' notices
+# go to superusers' addresses (or COMMENTS_MODERATOR_EMAILS).
+ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "").strip()
 
 # Absolute address of the site, for links in emails.
 SITE_URL = os.environ.get(

@@ -207,3 +207,10 @@ def test_commenter_text_is_escaped_and_links_are_nofollow(client, page_soup):
     assert link["rel"] == ["nofollow", "ugc", "noopener"]
     author = soup.select_one(".comment-author a")
     assert set(author["rel"]) >= {"nofollow", "ugc", "noopener"}
+
+
+def test_checkbox_labels_end_without_a_colon(client, page_soup):
+    """The label after the reply-notification checkbox reads as a sentence, no stray colon."""
+    soup = page_soup(client.get(make_post().get_absolute_url()))
+    label = soup.select_one("label[for=id_notify_replies]").get_text()
+    assert label == "Email me when someone replies"
