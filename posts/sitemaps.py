@@ -1,5 +1,6 @@
-"""sitemap.xml: the home page, every published post, and the tag, author and archive
-pages that list them. Each section is one query (plus the paginator's count)."""
+"""sitemap.xml: the home page, every published post, the tag, author and archive pages
+that list them, and the lists of months and tags. Each section is one query (plus the
+paginator's count)."""
 
 import datetime
 
@@ -22,6 +23,15 @@ class HomeSitemap(Sitemap):
 
     def location(self, name):
         return reverse(name)
+
+
+class BrowseSitemap(HomeSitemap):
+    """The lists of months and of tags."""
+
+    priority = 0.5
+
+    def items(self):
+        return ["posts:archives", "posts:tags"]
 
 
 class PostSitemap(Sitemap):
@@ -92,6 +102,7 @@ class ArchiveSitemap(Sitemap):
 
 SITEMAPS = {
     "home": HomeSitemap,
+    "browse": BrowseSitemap,
     "posts": PostSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,

@@ -23,6 +23,8 @@ urlpatterns = [
         name="comments-feed-atom",
     ),
     path("search/", SearchView.as_view(), name="search"),
+    path("archive/", public_page(views.ArchiveIndexView.as_view()), name="archives"),
+    path("tags/", public_page(views.TagIndexView.as_view()), name="tags"),
     path("tag/<tag:slug>/", public_page(views.TagPostListView.as_view()), name="tag"),
     path("tag/<tag:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
     path("tag/<tag:slug>/feed/atom/", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),

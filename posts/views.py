@@ -9,6 +9,7 @@ from django.views.generic import (
     DayArchiveView,
     ListView,
     MonthArchiveView,
+    TemplateView,
     YearArchiveView,
 )
 from taggit.models import Tag
@@ -61,6 +62,24 @@ class AuthorPostListView(PostListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+
+class ArchiveIndexView(TemplateView):
+    """Every month with published posts and how many, by year: WordPress's Archives."""
+
+    template_name = "posts/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(years=selectors.archive_years(), **kwargs)
+
+
+class TagIndexView(TemplateView):
+    """Every tag on a published post, with its number of posts."""
+
+    template_name = "posts/tag_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tags=selectors.tags_with_post_counts(), **kwargs)
 
 
 class PostArchiveMixin(CommentCountsOnPage):

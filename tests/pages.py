@@ -31,4 +31,7 @@ def public_pages() -> list[tuple[str, str]]:
         ("author", "/author/prof-g/"),
         ("search", "/search/?q=alemtuzumab"),
         ("search-empty", "/search/?q=zzzznotfound"),
+        ("search-no-query", "/search/"),
+        ("month-list", "/archive/"),
+        ("tag-list", "/tags/"),
     ]

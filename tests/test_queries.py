@@ -150,6 +150,10 @@ PAGES = {
     "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 4),
     # content version, comments with their posts
     "comments feed": (lambda author: reverse("posts:comments-feed"), 2),
+    # content version, months with their counts, sidebar (2)
+    "month list": (lambda author: reverse("posts:archives"), 4),
+    # content version, tags with their counts, sidebar (2)
+    "tag list": (lambda author: reverse("posts:tags"), 4),
     # five sections: each a count and a page, but home and archives are lists
     "sitemap": (lambda author: reverse("sitemap"), 7),
 }
