@@ -3,7 +3,9 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import URLValidator
+from django.forms.utils import ErrorDict
 
 from comments.models import Comment
 
@@ -73,6 +75,26 @@ class CommentForm(forms.Form):
             self.fields["author_name"].required = True
             self.fields["author_name"].help_text = ""
             self.fields["author_email"].required = True
+
+    @classmethod
+    def restored(cls, *, post, data: dict, errors: dict) -> "CommentForm":
+        """A form refused earlier, shown again with its values and errors (comments.refused)
+        and a fresh timestamp; its errors are those it was refused for, not checked again
+        (a flood or a duplicate is not a property of the values)."""
+        form = cls({**data, "ts": form_timestamp(post.pk)}, post=post)
+        form._errors = ErrorDict()  # errors as given, without running the checks
+        form.cleaned_data = {"parent": form.parent_to_show(data.get("parent"))}
+        for field, messages in errors.items():
+            for error in messages:
+                name = None if field == NON_FIELD_ERRORS else field
+                form.add_error(name, forms.ValidationError(error["message"], code=error["code"]))
+        return form
+
+    def parent_to_show(self, value) -> Comment | None:
+        """The comment a refused reply answered, if anyone may still read it."""
+        if not str(value or "").isdigit() or len(str(value)) > 18:
+            return None
+        return Comment.objects.public().filter(pk=int(value), post=self.post).first()
 
     def visible_reader_fields(self):
         return [self[name] for name in ("author_name", "author_email", "author_url", "body")]

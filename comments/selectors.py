@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from comments import refused
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import closed_reason
@@ -200,6 +201,8 @@ def discussion_for(
     )
     if part is None:
         return None
+    if form is None:
+        form = refused.restore(request, post)  # this reader's refused form, if any
     if form is None:
         reply_to = reply_target(post, request.GET.get("replytocom"))
         form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})

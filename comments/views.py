@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import flood, notifications, services
+from comments import flood, notifications, refused, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
@@ -25,6 +25,7 @@ TRY_AGAIN_MESSAGE = (
     "Nothing was posted. Your text is kept below: please post it again in a minute."
 )
 RETRY_AFTER_SECONDS = 30
+ERRORS_ANCHOR = "comment-errors"  # the id of templates/comments/_form_errors.html's summary
 
 
 @require_POST
@@ -35,7 +36,7 @@ def comment_create(request, post_id):
     if flood.too_many_attempts(ip_address):
         form.is_valid()
         form.add_error(None, FLOOD_MESSAGE)
-        return show_form_again(request, post, form, status=429)
+        return refuse(request, post, form, status=429)
     if form.is_valid():
         try:
             comment = services.comment_create(
@@ -60,10 +61,11 @@ def comment_create(request, post_id):
             return try_again(request, post, form)
         else:
             return comment_posted(request, post, comment)
-    return show_form_again(request, post, form, status=400)
+    return refuse(request, post, form, status=400)
 
 
 def comment_posted(request, post, comment):
+    refused.discard(request, post)
     own = [*pending_ids(request), comment.pk]
     page = page_number_of(comment, own_pending_ids=own)
     response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
@@ -73,6 +75,28 @@ def comment_posted(request, post, comment):
         # A spam verdict reads like any held comment to its author: no hint for spammers.
         messages.info(request, "Thank you. Your comment is awaiting moderation.")
         response = redirect(f"{post.get_absolute_url()}#respond")
+    return response
+
+
+def refuse(request, post, form, *, status):
+    """Send the reader back to the form with their text and the errors (Post/Redirect/Get:
+    reloading the answer never posts again). The page answers with ``status``: 400 for
+    bad input, 429 for a flood, 409 for a duplicate.
+
+    The address ends in #comment-errors, the error summary at the top of #respond: a
+    browser focuses the element a #fragment names when it can take focus (the summary
+    has tabindex=-1), so a screen reader reads the errors out at once, with or without
+    JavaScript. With #respond itself, nothing would be focused: browsers skip autofocus
+    on an address with a fragment."""
+    refused.keep(request, post, form, status=status)
+    parent = getattr(form, "cleaned_data", {}).get("parent")
+    page = page_number_of(parent) if parent else 1
+    return redirect_303(f"{post.get_comments_page_url(page)}#{ERRORS_ANCHOR}")
+
+
+def redirect_303(url):
+    response = redirect(url)
+    response.status_code = 303  # See Other: the browser GETs the page, whatever it sent
     return response
 
 

@@ -3,8 +3,8 @@ version (posts.caching), with ETag and Last-Modified so browsers revalidate for 
 
 A cached page keeps placeholders where the comment form needs per-reader values (its
 CSRF token and signed timestamp); they are filled in on every response. Anyone logged
-in, with a comment awaiting moderation, or with a message waiting gets a fresh page,
-marked private and never cached.
+in, with a comment awaiting moderation, a message waiting or a session (a refused comment
+form kept for them) gets a fresh page, marked private and never cached.
 """
 
 import hashlib
@@ -34,6 +34,8 @@ def is_public_reader(request) -> bool:
         return False
     if PENDING_COOKIE in request.COOKIES or MESSAGES_COOKIE in request.COOKIES:
         return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False  # staff, or a reader's refused comment form (comments.refused)
     return not request.user.is_authenticated
 
 

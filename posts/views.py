@@ -158,6 +158,11 @@ class PostDetailView(DateDetailView):
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
+        # A refused comment form shown again answers with its refusal's status (400, 409,
+        # 429), as the POST would have (comments.refused).
+        refused_status = getattr(response.context_data["comment_form"], "refusal_status", None)
+        if refused_status:
+            response.status_code = refused_status
         if not self.object.is_published:
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk

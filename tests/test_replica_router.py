@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import notifications
+from comments.models import Comment
 from msblog.routers import PIN_COOKIE, PrimaryReplicaRouter, RequestReads, current_request
 from posts.models import Post
 from tests.factories import comment_form_data, make_comment, make_post
@@ -90,18 +91,24 @@ def test_once_the_pin_expires_the_browser_reads_from_the_replica_again(replica, 
     assert len(queries["replica"]) > 0
 
 
-def test_a_refused_post_reads_from_the_primary_and_pins_nothing(replica, client):
-    """A comment form sent back with errors wrote nothing: no cookie, but it was still read
-    from the primary (the form is checked against what is really there)."""
+def test_a_refused_post_reads_from_the_primary_and_pins_its_form(replica, client):
+    """A comment form sent back with errors wrote no comment: it was read from the primary,
+    and the browser is pinned so that the page showing the refused form reads the session
+    that keeps it (written on the primary) from the primary too."""
     post = make_post()
     with queries_by_alias() as queries:
         response = client.post(
             reverse("comments:create", args=[post.pk]), comment_form_data(post, body="")
         )
-    assert response.status_code == 400
-    assert PIN_COOKIE not in response.cookies
+    assert response.status_code == 303
     assert len(queries["replica"]) == 0
-    assert len(queries["default"]) > 0
+    assert "INSERT" in sql(queries["default"])  # the session, not a comment
+    assert not Comment.objects.exists()
+    assert PIN_COOKIE in response.cookies
+    with queries_by_alias() as queries:
+        page = client.get(response["Location"])
+    assert page.status_code == 400 and "Please type a comment." in page.content.decode()
+    assert len(queries["replica"]) == 0
 
 
 def test_a_get_that_writes_pins_the_browser(replica, client):
