@@ -57,6 +57,11 @@ class CommentForm(forms.Form):
     notify_replies = forms.BooleanField(
         label="Email me when someone replies", required=False, label_suffix=""
     )
+    remember = forms.BooleanField(
+        label="Save my name, email, and website in this browser for the next time I comment.",
+        required=False,
+        label_suffix="",
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people by the template, irresistible to form-filling bots.

@@ -22,7 +22,15 @@ SESSION_KEY = "comments.refused"
 # How long a refused form waits for its reader: long enough to come back to it after a
 # break, as long as a form's own timestamp is valid (COMMENTS_FORM_MAX_AGE).
 KEEP_SECONDS = settings.COMMENTS_FORM_MAX_AGE
-KEPT_FIELDS = ("author_name", "author_email", "author_url", "body", "notify_replies", "parent")
+KEPT_FIELDS = (
+    "author_name",
+    "author_email",
+    "author_url",
+    "body",
+    "notify_replies",
+    "remember",
+    "parent",
+)
 MAX_KEPT = 5  # forms on different posts, most recent kept
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import flood, notifications, refused, services
+from comments import flood, notifications, refused, remember, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
@@ -60,7 +60,9 @@ def comment_create(request, post_id):
             form.add_error(None, TRY_AGAIN_MESSAGE)
             return try_again(request, post, form)
         else:
-            return comment_posted(request, post, comment)
+            response = comment_posted(request, post, comment)
+            remember.after_comment(request, response, form)
+            return response
     return refuse(request, post, form, status=400)
 
 

@@ -17,6 +17,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from comments import remember
 from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from posts.caching import caching_on, placeholder, request_version
@@ -51,7 +52,9 @@ def serve_public_page(request, render):
         return response
     version = request_version(request)  # read before the content: see posts.caching
     path = request.get_full_path()
-    etag = f'W/"{hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]}"'
+    # The form comes filled for a browser that asked to be remembered: its copy differs.
+    reader = remember.cache_key_part(request)
+    etag = f'W/"{hashlib.sha256(f"{version.key}|{path}|{reader}".encode()).hexdigest()[:32]}"'
     last_modified = int(version.changed_at)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
@@ -87,7 +90,8 @@ def fill(request, entry) -> bytes:
         return content
     content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
     stamp = form_timestamp(entry["form_post_id"])
-    return content.replace(TIMESTAMP_PLACEHOLDER.encode(), stamp.encode())
+    content = content.replace(TIMESTAMP_PLACEHOLDER.encode(), stamp.encode())
+    return remember.fill(request, content)
 
 
 def with_validators(response, etag: str, last_modified: int, *, private: bool):

@@ -14,6 +14,7 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
+from comments import remember
 from comments.selectors import discussion_for
 from posts import selectors
 from posts.models import Author, Post, attach_comment_counts
@@ -145,6 +146,9 @@ class PostDetailView(DateDetailView):
                 csrf_placeholder=CSRF_PLACEHOLDER,
                 ts_placeholder=TIMESTAMP_PLACEHOLDER,
             )
+            remember.form_with_placeholders(context["comment_form"])
+        else:
+            remember.prefill(self.request, context["comment_form"])
         context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
         context["related_posts"] = selectors.related_posts(self.object)
         return context

@@ -181,3 +181,36 @@ def test_reply_form_says_which_comment_it_answers(new_page, live_server, thread,
         assert page.locator(f"#comment-{first.pk} #respond").count() == 1
         assert context.is_hidden()
         assert page.input_value("input[name=parent]") == str(first.pk)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_remember_me_fills_the_form_for_this_browser_only(
+    new_page, live_server, thread, settings, javascript
+):
+    """Ticking "Save my name, email, and website…" fills the next form in this browser,
+    on pages cached for everyone; another browser's form stays empty."""
+    settings.COMMENTS_MODERATION = "none"  # published at once: no private pages after
+    post, _first, _second = thread
+    other = make_post(title="Another post")
+    page = new_page(javascript=javascript)
+    page.goto(f"{live_server.url}{other.get_absolute_url()}")  # cached for everyone
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    page.fill("#id_author_name", "Remembered Reader")
+    page.fill("#id_author_email", "remembered@example.org")
+    page.fill("#id_author_url", "https://remembered.example.org/")
+    page.check("#id_remember")
+    page.fill("#id_body", "Please remember me.")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert Comment.objects.filter(body="Please remember me.").exists()
+
+    page.goto(f"{live_server.url}{other.get_absolute_url()}")
+    assert page.input_value("#id_author_name") == "Remembered Reader"
+    assert page.input_value("#id_author_email") == "remembered@example.org"
+    assert page.input_value("#id_author_url") == "https://remembered.example.org/"
+    assert page.is_checked("#id_remember")
+
+    stranger = new_page(javascript=javascript)
+    stranger.goto(f"{live_server.url}{other.get_absolute_url()}")
+    assert stranger.input_value("#id_author_name") == ""
+    assert not stranger.is_checked("#id_remember")
