@@ -150,3 +150,15 @@ class CommentForm(forms.Form):
         """Give a re-displayed form a new timestamp so it can be sent again."""
         self.data = self.data.copy()
         self.data["ts"] = form_timestamp(self.post.pk)
+
+
+class CommentEditForm(forms.Form):
+    """The author's edit of their own comment (comments.edit_window)."""
+
+    body = forms.CharField(
+        label="Comment",
+        max_length=settings.COMMENTS_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
+        error_messages={"required": "Please type a comment."},
+    )

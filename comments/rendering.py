@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
@@ -30,7 +31,9 @@ PLACEHOLDERS = {
 PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
 
 
-def render_thread(thread: Thread, *, page_url: str, comments_open: bool) -> str:
+def render_thread(thread: Thread, *, page_url: str, comments_open: bool, own_editable=None) -> str:
+    """``own_editable``: {id: when its edit window closes} for the viewer's own comments
+    (comments.edit_window); never given for a thread cached for everyone."""
     if not thread.entries:
         return ""
     months = {number: str(name) for number, name in MONTHS.items()}
@@ -41,6 +44,8 @@ def render_thread(thread: Thread, *, page_url: str, comments_open: bool) -> str:
         elif index:
             parts.append("</li>\n" + "</ol></li>\n" * len(entry.closes))
         parts.append(render_entry(entry, months, page_url, comments_open))
+        if own_editable and entry.comment.id in own_editable:
+            parts[-1] = with_own_actions(parts[-1], entry.comment.id, own_editable)
     parts.append("</li>\n" + "</ol></li>\n" * len(thread.final_closes) + "</ol>\n")
     return "".join(parts)
 
@@ -93,3 +98,16 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
 
 def long_date(moment, months) -> str:
     return f"{moment.day} {months[moment.month]} {moment.year}"
+
+
+def with_own_actions(entry_html: str, comment_id: int, own_editable) -> str:
+    """Add the author's Edit and Delete links to their comment's markup, before its end."""
+    closes = timezone.localtime(own_editable[comment_id])
+    links = (
+        f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
+        f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
+        f'<span class="own-actions-until">(until <time datetime="{closes.isoformat()}">'
+        f"{closes:%H:%M}</time>)</span></p>\n"
+    )
+    head, found, end = entry_html.rpartition("</article>")
+    return f"{head}{links}</article>{end}" if found else entry_html

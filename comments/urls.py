@@ -7,6 +7,8 @@ app_name = "comments"
 urlpatterns = [
     path("<int:comment_id>/", views.comment_permalink, name="permalink"),
     path("post/<int:post_id>/", views.comment_create, name="create"),
+    path("<int:comment_id>/edit/", views.comment_author_edit, name="edit"),
+    path("<int:comment_id>/delete/", views.comment_author_delete, name="delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("resubscribe/<str:token>/", views.resubscribe, name="resubscribe"),
 ]

@@ -1,14 +1,14 @@
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import flood, notifications, refused, remember, services
-from comments.forms import CommentForm
+from comments import edit_window, flood, notifications, refused, remember, services
+from comments.forms import CommentEditForm, CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
@@ -71,6 +71,7 @@ def comment_posted(request, post, comment):
     own = [*pending_ids(request), comment.pk]
     page = page_number_of(comment, own_pending_ids=own)
     response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
+    edit_window.grant(request, response, comment)
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)
     elif comment.status == Comment.Status.SPAM:
@@ -152,3 +153,78 @@ def comment_permalink(request, comment_id):
     comment = get_object_or_404(visible.select_related("post"), pk=comment_id)
     page = page_number_of(comment, own_pending_ids=own)
     return redirect(f"{comment.post.get_comments_page_url(page)}#comment-{comment.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def comment_author_edit(request, comment_id):
+    """The author's edit page, for COMMENTS_EDIT_MINUTES after posting (edit_window)."""
+    form = CommentEditForm(request.POST or None)
+    try:
+        comment = edit_window.comment_for_author(request, comment_id)
+    except PermissionDenied:
+        return window_closed(request, form)
+    if form.is_bound and form.is_valid():
+        try:
+            edited = edit_window.comment_author_edit(
+                comment=comment, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied:
+            return window_closed(request, form)
+        else:
+            return author_changed(request, edited)
+    if not form.is_bound:
+        form = CommentEditForm(initial={"body": comment.body})
+    context = {"comment": comment, "form": form, "closes_at": window_end(comment)}
+    status = 400 if form.is_bound else 200
+    return render(request, "comments/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_author_delete(request, comment_id):
+    """Ask, then remove the comment at its author's request (edit_window)."""
+    try:
+        comment = edit_window.comment_for_author(request, comment_id)
+        if request.method == "POST":
+            edit_window.comment_author_delete(comment=comment)
+    except PermissionDenied:
+        return window_closed(request, None)
+    if request.method == "GET":
+        context = {"comment": comment, "closes_at": window_end(comment)}
+        return render(request, "comments/delete.html", context)
+    messages.info(request, "Your comment was deleted.")
+    response = redirect(f"{comment.post.get_absolute_url()}#comments")
+    edit_window.revoke(request, response, comment)
+    return response
+
+
+def window_end(comment):
+    return comment.created_at + edit_window.window()
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error("body" if field == "body" else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def window_closed(request, form):
+    """403 with the reason, and the text the author typed, so nothing is lost."""
+    context = {"message": edit_window.CLOSED_MESSAGE, "form": form}
+    return render(request, "comments/edit_closed.html", context, status=403)
+
+
+def author_changed(request, comment):
+    """Back to the edited comment; a held one stays visible to its author."""
+    own = [*pending_ids(request), comment.pk]
+    page = page_number_of(comment, own_pending_ids=own)
+    response = redirect(f"{comment.post.get_comments_page_url(page)}#comment-{comment.pk}")
+    if comment.status == Comment.Status.PENDING:
+        remember_pending(request, response, comment)
+    elif comment.status == Comment.Status.SPAM:
+        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+        response = redirect(f"{comment.post.get_absolute_url()}#respond")
+    return response

@@ -3,8 +3,9 @@ version (posts.caching), with ETag and Last-Modified so browsers revalidate for 
 
 A cached page keeps placeholders where the comment form needs per-reader values (its
 CSRF token and signed timestamp); they are filled in on every response. Anyone logged
-in, with a comment awaiting moderation, a message waiting or a session (a refused comment
-form kept for them) gets a fresh page, marked private and never cached.
+in, with a comment awaiting moderation or still in its edit window, a message waiting or
+a session (a refused comment form kept for them) gets a fresh page, marked private and
+never cached.
 """
 
 import hashlib
@@ -18,6 +19,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from comments import remember
+from comments.edit_window import COOKIE_NAME as EDIT_COOKIE
 from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from posts.caching import caching_on, placeholder, request_version
@@ -35,6 +37,8 @@ def is_public_reader(request) -> bool:
         return False
     if PENDING_COOKIE in request.COOKIES or MESSAGES_COOKIE in request.COOKIES:
         return False
+    if EDIT_COOKIE in request.COOKIES:
+        return False  # the reader's own comments carry Edit and Delete links
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return False  # staff, or a reader's refused comment form (comments.refused)
     return not request.user.is_authenticated

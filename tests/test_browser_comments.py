@@ -214,3 +214,43 @@ def test_remember_me_fills_the_form_for_this_browser_only(
     stranger.goto(f"{live_server.url}{other.get_absolute_url()}")
     assert stranger.input_value("#id_author_name") == ""
     assert not stranger.is_checked("#id_remember")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_author_edits_then_deletes_within_the_window(new_page, live_server, thread, javascript):
+    """The browser that posted a comment gets Edit and Delete links on it: the edit keeps
+    it held with the new text, the deletion removes it; another browser sees no links."""
+    post, _first, _second = thread
+    page = new_page(javascript=javascript)
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    page.fill("#id_author_name", "Hasty Reader")
+    page.fill("#id_body", "Frist thougts.")
+    page.click("#submit")
+    page.wait_for_load_state()
+    comment = Comment.objects.get(body="Frist thougts.")
+    mine = page.locator(f"#comment-{comment.pk}")
+    assert mine.locator(".own-actions").is_visible()
+
+    stranger = new_page(javascript=javascript)
+    stranger.goto(f"{live_server.url}{post.get_absolute_url()}")
+    assert stranger.locator(".own-actions").count() == 0
+
+    mine.get_by_role("link", name="Edit").click()
+    page.wait_for_load_state()
+    assert page.input_value("#id_body") == "Frist thougts."
+    page.fill("#id_body", "First thoughts.")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_load_state()
+    assert "First thoughts." in page.locator(f"#comment-{comment.pk}").inner_text()
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("First thoughts.", "pending")
+    assert comment.events.filter(action="edited", body_before="Frist thougts.").exists()
+
+    page.locator(f"#comment-{comment.pk}").get_by_role("link", name="Delete").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Delete it").click()
+    page.wait_for_load_state()
+    assert "Your comment was deleted." in page.content()
+    assert page.locator(f"#comment-{comment.pk}").count() == 0
+    comment.refresh_from_db()
+    assert comment.status == "removed"
