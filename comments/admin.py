@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
 from comments import services
-from comments.models import Comment, CommentEvent
+from comments.models import Comment, CommentEvent, Subscription
 from comments.moderation import count_links
 
 Status = Comment.Status
@@ -305,4 +305,19 @@ class CommentEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Readers following a discussion by email (comments.following); they subscribe and
+    confirm themselves, so the admin only looks and, on request, deletes."""
+
+    list_display = ("email", "post", "mode", "confirmed_at", "created_at")
+    list_filter = ("mode", ("confirmed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "post__title")
+    list_select_related = ("post",)
+    readonly_fields = ("post", "email", "mode", "created_at", "confirmed_at")
+
+    def has_add_permission(self, request):
         return False

@@ -57,6 +57,16 @@ class CommentForm(forms.Form):
     notify_replies = forms.BooleanField(
         label="Email me when someone replies", required=False, label_suffix=""
     )
+    follow = forms.ChoiceField(
+        label="Email me new comments on this post",
+        choices=[
+            ("", "No, thank you"),
+            ("each", "Yes, each new comment"),
+            ("daily", "Yes, in a daily digest"),
+        ],
+        required=False,
+        help_text="We email you first to confirm; every email has a link to stop.",
+    )
     remember = forms.BooleanField(
         label="Save my name, email, and website in this browser for the next time I comment.",
         required=False,
@@ -122,6 +132,8 @@ class CommentForm(forms.Form):
         self.check_timestamp(cleaned.get("ts", ""))
         if cleaned.get("notify_replies") and not cleaned.get("author_email"):
             self.add_error("author_email", "Give your email address to be told of replies.")
+        if cleaned.get("follow") and not cleaned.get("author_email"):
+            self.add_error("author_email", "Give your email address to follow this discussion.")
         return cleaned
 
     def check_timestamp(self, token: str) -> None:
@@ -152,7 +164,7 @@ class CommentForm(forms.Form):
         self.data["ts"] = form_timestamp(self.post.pk)
 
 
-class CommentEditForm(forms.Form):
+class AuthorEditForm(forms.Form):
     """The author's edit of their own comment (comments.edit_window)."""
 
     body = forms.CharField(
@@ -161,4 +173,20 @@ class CommentEditForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
         error_messages={"required": "Please type a comment."},
+    )
+
+
+class FollowForm(forms.Form):
+    """Follow a post's discussion by email without commenting (comments.following)."""
+
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="We email you a link to confirm first; nothing is sent until you do.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    mode = forms.ChoiceField(
+        label="Email me",
+        choices=[("each", "each new comment"), ("daily", "a daily digest of new comments")],
+        initial="each",
+        widget=forms.RadioSelect,
     )

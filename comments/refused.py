@@ -28,6 +28,7 @@ KEPT_FIELDS = (
     "author_url",
     "body",
     "notify_replies",
+    "follow",
     "remember",
     "parent",
 )

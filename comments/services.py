@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from comments import tasks
-from comments.models import Comment, CommentEvent
+from comments.models import Comment, CommentEvent, Subscription
 from comments.moderation import (
     closed_reason,
     forbidden_character,
@@ -220,8 +220,10 @@ def after_status_change(comment: Comment) -> None:
     """Queue the emails a status implies, once the transaction commits."""
     if comment.status == Status.PENDING:
         enqueue_on_commit(tasks.notify_moderators, comment.pk)
-    elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
-        enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+    elif comment.status == Status.APPROVED:
+        if comment.parent_id and not comment.parent_notified:
+            enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+        enqueue_on_commit(tasks.notify_followers, comment.pk)  # see comments.following
 
 
 def enqueue_on_commit(task, *args) -> None:
@@ -352,6 +354,7 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 status_after=comment.status,
                 reason="personal data erased on request",
             )
+        Subscription.objects.filter(email__iexact=email).delete()  # comments.following
     return len(comments)
 
 

@@ -9,7 +9,7 @@ functions, so commands and tests can call them directly.
 
 from django_tasks import task
 
-from comments import notifications
+from comments import following, notifications
 
 
 @task()
@@ -20,3 +20,18 @@ def notify_moderators(comment_id: int) -> None:
 @task()
 def notify_parent_author(reply_id: int) -> None:
     notifications.notify_parent_author(reply_id)
+
+
+@task()
+def notify_followers(comment_id: int) -> None:
+    following.notify_followers(comment_id)
+
+
+@task()
+def send_follow_confirmation(subscription_id: int, token: str) -> None:
+    following.send_follow_confirmation(subscription_id, token)
+
+
+@task()
+def send_digest(subscription_id: int, until_iso: str) -> None:
+    following.send_digest(subscription_id, until_iso)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from comments import views
+from comments import following_views, views
 
 app_name = "comments"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:comment_id>/delete/", views.comment_author_delete, name="delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("resubscribe/<str:token>/", views.resubscribe, name="resubscribe"),
+    path("follow/<int:post_id>/", following_views.follow, name="follow"),
+    path("follow/confirm/<str:token>/", following_views.follow_confirm, name="follow-confirm"),
+    path("follow/stop/<str:token>/", following_views.follow_stop, name="follow-stop"),
 ]

@@ -7,8 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import edit_window, flood, notifications, refused, remember, services
-from comments.forms import CommentEditForm, CommentForm
+from comments import (
+    edit_window,
+    flood,
+    following_views,
+    notifications,
+    refused,
+    remember,
+    services,
+)
+from comments.forms import AuthorEditForm, CommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
@@ -62,6 +70,10 @@ def comment_create(request, post_id):
         else:
             response = comment_posted(request, post, comment)
             remember.after_comment(request, response, form)
+            if form.cleaned_data["follow"]:
+                following_views.ask_to_follow(
+                    request, post, form.cleaned_data["author_email"], form.cleaned_data["follow"]
+                )
             return response
     return refuse(request, post, form, status=400)
 
@@ -158,7 +170,7 @@ def comment_permalink(request, comment_id):
 @require_http_methods(["GET", "POST"])
 def comment_author_edit(request, comment_id):
     """The author's edit page, for COMMENTS_EDIT_MINUTES after posting (edit_window)."""
-    form = CommentEditForm(request.POST or None)
+    form = AuthorEditForm(request.POST or None)
     try:
         comment = edit_window.comment_for_author(request, comment_id)
     except PermissionDenied:
@@ -175,7 +187,7 @@ def comment_author_edit(request, comment_id):
         else:
             return author_changed(request, edited)
     if not form.is_bound:
-        form = CommentEditForm(initial={"body": comment.body})
+        form = AuthorEditForm(initial={"body": comment.body})
     context = {"comment": comment, "form": form, "closes_at": window_end(comment)}
     status = 400 if form.is_bound else 200
     return render(request, "comments/edit.html", context, status=status)
