@@ -76,9 +76,13 @@ def subscription_request(*, post, email: str, mode: str) -> Subscription:
         if sent is not None and now - sent < RESEND_AFTER:
             return subscription  # one email an hour at most, whoever asks
         Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
-        token = signing.dumps({"s": subscription.pk, "m": mode}, salt=CONFIRM_SALT)
+        token = confirm_token(subscription, mode=mode)
         services.enqueue_on_commit(tasks.send_follow_confirmation, subscription.pk, token)
     return subscription
+
+
+def confirm_token(subscription: Subscription, *, mode: str) -> str:
+    return signing.dumps({"s": subscription.pk, "m": mode}, salt=CONFIRM_SALT)
 
 
 def subscription_from_confirm_token(token: str) -> tuple[Subscription, str] | None:

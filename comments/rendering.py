@@ -73,7 +73,7 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
         f'<article class="comment-body" aria-label="Comment by {name}">\n',
         f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
         f'<a class="comment-permalink" href="#comment-{comment.id}">'
-        f'<time datetime="{created.isoformat()}">{long_date(created, months)} at '
+        f'<time datetime="{iso(created)}">{long_date(created, months)} at '
         f"{created:%H:%M}</time></a></footer>\n",
     ]
     if entry.kind == "pending":
@@ -83,7 +83,7 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
         edited = timezone.localtime(comment.edited_at)
         parts.append(
             f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{edited.isoformat()}">{long_date(edited, months)}</time>.</p>\n'
+            f'"{iso(edited)}">{long_date(edited, months)}</time>.</p>\n'
         )
     if entry.kind == "comment" and comments_open:
         parts.append(
@@ -96,6 +96,11 @@ def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool)
     return "".join(parts)
 
 
+def iso(moment) -> str:
+    """A datetime attribute HTML accepts: to the second (HTML allows at most milliseconds)."""
+    return moment.isoformat(timespec="seconds")
+
+
 def long_date(moment, months) -> str:
     return f"{moment.day} {months[moment.month]} {moment.year}"
 
@@ -106,7 +111,7 @@ def with_own_actions(entry_html: str, comment_id: int, own_editable) -> str:
     links = (
         f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
         f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
-        f'<span class="own-actions-until">(until <time datetime="{closes.isoformat()}">'
+        f'<span class="own-actions-until">(until <time datetime="{iso(closes)}">'
         f"{closes:%H:%M}</time>)</span></p>\n"
     )
     head, found, end = entry_html.rpartition("</article>")

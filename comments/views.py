@@ -212,7 +212,8 @@ def comment_author_delete(request, comment_id):
 
 
 def window_end(comment):
-    return comment.created_at + edit_window.window()
+    # To the second: an HTML datetime takes at most milliseconds.
+    return (comment.created_at + edit_window.window()).replace(microsecond=0)
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
