@@ -70,7 +70,8 @@ def comment_create(request, post_id):
         else:
             response = comment_posted(request, post, comment)
             remember.after_comment(request, response, form)
-            if form.cleaned_data["follow"]:
+            # A spam verdict asks nobody to confirm anything: no mail for spammers to aim.
+            if form.cleaned_data["follow"] and comment.status != Comment.Status.SPAM:
                 following_views.ask_to_follow(
                     request, post, form.cleaned_data["author_email"], form.cleaned_data["follow"]
                 )
