@@ -65,7 +65,13 @@ def restore(request, post) -> CommentForm | None:
     entry = request.session.get(SESSION_KEY, {}).get(str(post.pk))
     if entry is None or time.time() - entry["at"] > KEEP_SECONDS:
         return None
-    form = CommentForm.restored(post=post, data=entry["data"], errors=entry["errors"])
+    data = entry["data"]
+    if "replytocom" in request.GET:
+        # "Cancel reply" (?replytocom=0) or another comment's Reply link, without
+        # JavaScript: the kept text goes with the reader.
+        value = request.GET["replytocom"]
+        data = {**data, "parent": value if value.isdigit() and value != "0" else ""}
+    form = CommentForm.restored(post=post, data=data, errors=entry["errors"])
     form.refusal_status = entry["status"]
     return form
 

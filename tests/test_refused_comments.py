@@ -151,3 +151,22 @@ def test_a_kept_form_expires(client, settings):
     with time_machine.travel(later, tick=False):
         page = client.get(location)
     assert page.status_code == 200 and "Old draft" not in page.content.decode()
+
+
+def test_cancel_reply_keeps_the_text_and_drops_the_reply(client, page_soup):
+    """Without JavaScript, "Cancel reply" on a refused reply shows the kept text as a new
+    top-level comment; another comment's Reply link takes the text there."""
+    post = make_post()
+    parent = make_comment(post, author_name="Heather")
+    other = make_comment(post, author_name="Gavin")
+    location = send(client, post, parent=str(parent.pk), body="Kept words", author_email="x")[
+        "Location"
+    ]
+    cancel = page_soup(client.get(location)).select_one("#cancel-comment-reply-link")["href"]
+    soup = page_soup(client.get(cancel))
+    assert soup.select_one("input[name=parent]").get("value", "") == ""
+    assert soup.select_one("#reply-context") is None
+    assert "Kept words" in soup.select_one("textarea[name=body]").get_text()
+    soup = page_soup(client.get(f"{post.get_absolute_url()}?replytocom={other.pk}"))
+    assert soup.select_one("#reply-title").get_text().startswith("Leave a Reply to Gavin")
+    assert "Kept words" in soup.select_one("textarea[name=body]").get_text()
