@@ -27,10 +27,13 @@ $(NODE_TOOLS): package.json package-lock.json
 
 node-tools: $(NODE_TOOLS)
 
+# `PORT=8001 make run` (or `make run PORT=8001`) serves on another port.
+PORT ?= 8000
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_site
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The production stack on this machine: PostgreSQL, Redis, WhiteNoise and gunicorn
 # (README "Serving in production"). psql and createdb read PGHOST, PGPORT, PGUSER and

@@ -25,7 +25,7 @@ from comments import (
     services,
 )
 from comments.admin_filters import SenderFilter, ThreadPositionFilter
-from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch
+from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch, Subscription
 from msblog.adminlists import ForgivingListMixin
 from msblog.siteurl import ViewOnSiteURL
 
@@ -406,3 +406,18 @@ def audit_trail(comment: Comment) -> list[CommentEvent]:
     for event in events:
         event.actor_name = queue.staff_name(event.actor)
     return events
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ForgivingListMixin, admin.ModelAdmin):
+    """Readers following a discussion by email (comments.following); they subscribe and
+    confirm themselves, so the admin only looks and, on request, deletes."""
+
+    list_display = ("email", "post", "mode", "confirmed_at", "created_at")
+    list_filter = ("mode", ("confirmed_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "post__title")
+    list_select_related = ("post",)
+    readonly_fields = ("post", "email", "mode", "created_at", "confirmed_at")
+
+    def has_add_permission(self, request):
+        return False

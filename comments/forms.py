@@ -3,6 +3,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import URLValidator
 from django.forms.utils import ErrorDict
 
@@ -52,7 +53,25 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
         error_messages={"required": "Please type a comment."},
     )
-    notify_replies = forms.BooleanField(label="Email me when someone replies", required=False)
+    # No ":" after a checkbox's label, which follows the box.
+    notify_replies = forms.BooleanField(
+        label="Email me when someone replies", required=False, label_suffix=""
+    )
+    follow = forms.ChoiceField(
+        label="Email me new comments on this post",
+        choices=[
+            ("", "No, thank you"),
+            ("each", "Yes, each new comment"),
+            ("daily", "Yes, in a daily digest"),
+        ],
+        required=False,
+        help_text="We email you first to confirm; every email has a link to stop.",
+    )
+    remember = forms.BooleanField(
+        label="Save my name, email, and website in this browser for the next time I comment.",
+        required=False,
+        label_suffix="",
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people by the template, irresistible to form-filling bots.
@@ -71,6 +90,26 @@ class CommentForm(forms.Form):
             self.fields["author_name"].required = True
             self.fields["author_name"].help_text = ""
             self.fields["author_email"].required = True
+
+    @classmethod
+    def restored(cls, *, post, data: dict, errors: dict) -> "CommentForm":
+        """A form refused earlier, shown again with its values and errors (comments.refused)
+        and a fresh timestamp; its errors are those it was refused for, not checked again
+        (a flood or a duplicate is not a property of the values)."""
+        form = cls({**data, "ts": form_timestamp(post.pk)}, post=post)
+        form._errors = ErrorDict()  # errors as given, without running the checks
+        form.cleaned_data = {"parent": form.parent_to_show(data.get("parent"))}
+        for field, messages in errors.items():
+            for error in messages:
+                name = None if field == NON_FIELD_ERRORS else field
+                form.add_error(name, forms.ValidationError(error["message"], code=error["code"]))
+        return form
+
+    def parent_to_show(self, value) -> Comment | None:
+        """The comment a refused reply answered, if anyone may still read it."""
+        if not str(value or "").isdigit() or len(str(value)) > 18:
+            return None
+        return Comment.objects.public().filter(pk=int(value), post=self.post).first()
 
     def visible_reader_fields(self):
         return [self[name] for name in ("author_name", "author_email", "author_url", "body")]
@@ -93,6 +132,8 @@ class CommentForm(forms.Form):
         self.check_timestamp(cleaned.get("ts", ""))
         if cleaned.get("notify_replies") and not cleaned.get("author_email"):
             self.add_error("author_email", "Give your email address to be told of replies.")
+        if cleaned.get("follow") and not cleaned.get("author_email"):
+            self.add_error("author_email", "Give your email address to follow this discussion.")
         return cleaned
 
     def check_timestamp(self, token: str) -> None:
@@ -129,3 +170,31 @@ class KeptCommentForm(CommentForm):
 
     def full_clean(self):
         self._errors, self.cleaned_data = ErrorDict(), {}
+
+
+class AuthorEditForm(forms.Form):
+    """The author's edit of their own comment (comments.edit_window)."""
+
+    body = forms.CharField(
+        label="Comment",
+        max_length=settings.COMMENTS_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
+        error_messages={"required": "Please type a comment."},
+    )
+
+
+class FollowForm(forms.Form):
+    """Follow a post's discussion by email without commenting (comments.following)."""
+
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="We email you a link to confirm first; nothing is sent until you do.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    mode = forms.ChoiceField(
+        label="Email me",
+        choices=[("each", "each new comment"), ("daily", "a daily digest of new comments")],
+        initial="each",
+        widget=forms.RadioSelect,
+    )

@@ -331,3 +331,38 @@ class SentMail(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class Subscription(models.Model):
+    """Someone following a post's discussion by email (comments.following)."""
+
+    class Mode(models.TextChoices):
+        EACH = "each", "Each new comment"
+        DAILY = "daily", "A daily digest"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="subscriptions")
+    email = models.EmailField()
+    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.EACH)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its owner confirmed; nothing is sent before."
+    )
+    digest_sent_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Comments approved up to this moment were in a digest already.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Upper("email"), "post", name="subscription_once_per_post"),
+            models.CheckConstraint(
+                condition=Q(mode__in=["each", "daily"]), name="subscription_mode_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["post", "mode"], name="subscription_post_mode")]
+
+    def __str__(self):
+        return f"{self.email} follows “{self.post}” ({self.get_mode_display().lower()})"

@@ -55,8 +55,15 @@ def notify_moderators(comment_id: int, *, sender: str = "") -> None:
     comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
     if comment is None or comment.status != Comment.Status.PENDING:
         return
-    recipients = moderator_emails() if settings.COMMENTS_NOTIFY_MODERATORS else []
+    if not settings.COMMENTS_NOTIFY_MODERATORS:
+        return
+    recipients = moderator_emails()
     if not recipients:
+        logger.warning(
+            "comment %s awaits moderation, but no moderator has an email address "
+            "(give one to a superuser or a Moderator, or set COMMENTS_MODERATOR_EMAILS)",
+            comment.pk,
+        )
         return
     context = {
         "comment": comment,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
@@ -30,9 +31,13 @@ PLACEHOLDERS = {
 PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
 
 
-def render_thread(thread: Thread, *, page_url: str, comments_open: bool, moderation=None) -> str:
+def render_thread(
+    thread: Thread, *, page_url: str, comments_open: bool, moderation=None, own_editable=None
+) -> str:
     """``moderation``, for a moderator's page only, adds its markup to each comment
-    (comments.inplace)."""
+    (comments.inplace). ``own_editable``: {id: when its edit window closes} for the
+    viewer's own comments (comments.edit_window); never given for a thread cached for
+    everyone."""
     if not thread.entries:
         return ""
     months = {number: str(name) for number, name in MONTHS.items()}
@@ -43,6 +48,8 @@ def render_thread(thread: Thread, *, page_url: str, comments_open: bool, moderat
         elif index:
             parts.append("</li>\n" + "</ol></li>\n" * len(entry.closes))
         parts.append(render_entry(entry, months, page_url, comments_open, moderation))
+        if own_editable and entry.comment.id in own_editable:
+            parts[-1] = with_own_actions(parts[-1], entry.comment.id, own_editable)
     parts.append("</li>\n" + "</ol></li>\n" * len(thread.final_closes) + "</ol>\n")
     return "".join(parts)
 
@@ -72,7 +79,7 @@ def render_entry(
         f'<article class="comment-body" aria-label="Comment by {name}">\n',
         f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
         f'<a class="comment-permalink" href="#comment-{comment.id}">'
-        f'<time datetime="{created.isoformat(timespec="seconds")}">{long_date(created, months)} at '
+        f'<time datetime="{iso(created)}">{long_date(created, months)} at '
         f"{created:%H:%M}</time></a></footer>\n",
     ]
     if entry.kind == "pending" and moderation is None:
@@ -82,7 +89,7 @@ def render_entry(
         edited = timezone.localtime(comment.edited_at)
         parts.append(
             f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{edited.isoformat(timespec="seconds")}">{long_date(edited, months)}</time>.</p>\n'
+            f'"{iso(edited)}">{long_date(edited, months)}</time>.</p>\n'
         )
     if entry.kind == "comment" and comments_open:
         parts.append(
@@ -97,5 +104,23 @@ def render_entry(
     return "".join(parts)
 
 
+def iso(moment) -> str:
+    """A datetime attribute HTML accepts: to the second (HTML allows at most milliseconds)."""
+    return moment.isoformat(timespec="seconds")
+
+
 def long_date(moment, months) -> str:
     return f"{moment.day} {months[moment.month]} {moment.year}"
+
+
+def with_own_actions(entry_html: str, comment_id: int, own_editable) -> str:
+    """Add the author's Edit and Delete links to their comment's markup, before its end."""
+    closes = timezone.localtime(own_editable[comment_id])
+    links = (
+        f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
+        f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
+        f'<span class="own-actions-until">(until <time datetime="{iso(closes)}">'
+        f"{closes:%H:%M}</time>)</span></p>\n"
+    )
+    head, found, end = entry_html.rpartition("</article>")
+    return f"{head}{links}</article>{end}" if found else entry_html

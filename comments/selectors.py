@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from comments import inplace
+from comments import edit_window, inplace, refused
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import closed_reason
@@ -160,6 +160,7 @@ def thread_part(
     comments_open: bool,
     version: Version,
     own_pending_ids=(),
+    own_editable=None,
 ) -> dict | None:
     """The thread's page, rendered, with the counts around it; None for a missing page.
 
@@ -172,14 +173,16 @@ def thread_part(
         if page is None:
             return None
         thread = thread_for_post(post, own_pending_ids=own_pending_ids, page=page)
-        html = render_thread(thread, page_url=page_url, comments_open=comments_open)
+        html = render_thread(
+            thread, page_url=page_url, comments_open=comments_open, own_editable=own_editable
+        )
         return {
             "html": html,
             "count": Comment.objects.public().filter(post=post).count(),
             "page": page,
         }
 
-    if own_pending_ids:
+    if own_pending_ids or own_editable:
         return render()
     key = f"thread:{post.pk}:{version.key}:{page_number}:{comments_open}"
     return cached_fragment(key, render)
@@ -204,9 +207,12 @@ def discussion_for(
             comments_open=reason is None,
             version=request_version(request),
             own_pending_ids=pending_ids(request),
+            own_editable=edit_window.editable_ids(request, post),
         )
     if part is None:
         return None
+    if form is None:
+        form = refused.restore(request, post)  # this reader's refused form, if any
     if form is None:
         reply_to = reply_target(post, request.GET.get("replytocom"))
         form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})

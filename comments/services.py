@@ -21,7 +21,14 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 from comments import batches, privacy, tasks, trust
-from comments.models import BlockedSender, Comment, Commenter, CommentEvent, ModerationBatch
+from comments.models import (
+    BlockedSender,
+    Comment,
+    Commenter,
+    CommentEvent,
+    ModerationBatch,
+    Subscription,
+)
 from comments.moderation import (
     closed_reason,
     forbidden_character,
@@ -250,8 +257,10 @@ def after_status_change(comment: Comment, *, created: bool = False) -> None:
     new held comments only: one put back to pending was put there by a moderator."""
     if comment.status == Status.PENDING and created:
         enqueue_on_commit(tasks.notify_moderators, comment.pk)
-    elif comment.status == Status.APPROVED and comment.parent_id and not comment.parent_notified:
-        enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+    elif comment.status == Status.APPROVED:
+        if comment.parent_id and not comment.parent_notified:
+            enqueue_on_commit(tasks.notify_parent_author, comment.pk)
+        enqueue_on_commit(tasks.notify_followers, comment.pk)  # see comments.following
     if comment.status == Status.APPROVED and trust.wants_confirmation(comment):
         enqueue_on_commit(tasks.offer_email_confirmation, comment.pk)
 
@@ -402,6 +411,7 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 reason="personal data erased on request",
             )
         Commenter.objects.filter(email=trust.normalized_email(email)).delete()
+        Subscription.objects.filter(email__iexact=email).delete()  # comments.following
         # Pages under retired versions are unreachable, but would keep the name until
         # they expire; delete them once the erasure is visible.
         transaction.on_commit(forget_cached_content, robust=True)

@@ -1,15 +1,24 @@
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from comments import flood, notifications, services, trust
-from comments.forms import CommentForm, KeptCommentForm
+from comments import (
+    edit_window,
+    flood,
+    following_views,
+    notifications,
+    refused,
+    remember,
+    services,
+    trust,
+)
+from comments.forms import AuthorEditForm, CommentForm, KeptCommentForm
 from comments.models import Comment
 from comments.pending import pending_ids, remember_pending
 from comments.selectors import discussion_for, page_number_of
@@ -28,6 +37,7 @@ TRY_AGAIN_MESSAGE = (
     "Sorry, your comment could not be saved just now: the blog's database did not answer. "
     "Nothing was posted. Your text is kept below: please post it again in a minute."
 )
+ERRORS_ANCHOR = "comment-errors"  # the id of templates/comments/_form_errors.html's summary
 
 
 @require_POST
@@ -50,7 +60,7 @@ def receive_comment(request, post_id):
     if flood.too_many_attempts(ip_address):
         form.is_valid()
         form.add_error(None, FLOOD_MESSAGE)
-        return show_form_again(request, post, form, status=429)
+        return refuse(request, post, form, status=429)
     if form.is_valid():
         try:
             comment = services.comment_create(
@@ -66,7 +76,7 @@ def receive_comment(request, post_id):
             )
         except ValidationError as exc:
             form.add_error(None, exc)
-            return show_form_again(request, post, form, status=refusal_status(exc))
+            return refuse(request, post, form, status=refusal_status(exc))
         except DATABASE_DOWN:
             # A lost connection, a lock timeout, a database restarting: the transaction
             # rolled back whole, so the reader may safely send the same form again (and if
@@ -75,8 +85,15 @@ def receive_comment(request, post_id):
             form.add_error(None, TRY_AGAIN_MESSAGE)
             return try_again(request, post, form)
         else:
-            return comment_posted(request, post, comment)
-    return show_form_again(request, post, form, status=400)
+            response = comment_posted(request, post, comment)
+            remember.after_comment(request, response, form)
+            # A spam verdict asks nobody to confirm anything: no mail for spammers to aim.
+            if form.cleaned_data["follow"] and comment.status != Comment.Status.SPAM:
+                following_views.ask_to_follow(
+                    request, post, form.cleaned_data["author_email"], form.cleaned_data["follow"]
+                )
+            return response
+    return refuse(request, post, form, status=400)
 
 
 def refusal_status(error: ValidationError) -> int:
@@ -85,6 +102,7 @@ def refusal_status(error: ValidationError) -> int:
 
 
 def comment_posted(request, post, comment):
+    refused.discard(request, post)
     own = [*pending_ids(request), comment.pk]
     try:
         page = page_number_of(comment, own_pending_ids=own)
@@ -94,12 +112,35 @@ def comment_posted(request, post, comment):
         logger.exception("comment %s saved; its page is not known yet", comment.pk)
         page = 1
     response = redirect(f"{post.get_comments_page_url(page)}#comment-{comment.pk}")
+    edit_window.grant(request, response, comment)
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)
     elif comment.status == Comment.Status.SPAM:
         # A spam verdict reads like any held comment to its author: no hint for spammers.
         messages.info(request, "Thank you. Your comment is awaiting moderation.")
         response = redirect(f"{post.get_absolute_url()}#respond")
+    return response
+
+
+def refuse(request, post, form, *, status):
+    """Send the reader back to the form with their text and the errors (Post/Redirect/Get:
+    reloading the answer never posts again). The page answers with ``status``: 400 for
+    bad input, 429 for a flood, 409 for a duplicate.
+
+    The address ends in #comment-errors, the error summary at the top of #respond: a
+    browser focuses the element a #fragment names when it can take focus (the summary
+    has tabindex=-1), so a screen reader reads the errors out at once, with or without
+    JavaScript. With #respond itself, nothing would be focused: browsers skip autofocus
+    on an address with a fragment."""
+    refused.keep(request, post, form, status=status)
+    parent = getattr(form, "cleaned_data", {}).get("parent")
+    page = page_number_of(parent) if parent else 1
+    return redirect_303(f"{post.get_comments_page_url(page)}#{ERRORS_ANCHOR}")
+
+
+def redirect_303(url):
+    response = redirect(url)
+    response.status_code = 303  # See Other: the browser GETs the page, whatever it sent
     return response
 
 
@@ -180,3 +221,78 @@ def confirm_email(request, token):
         services.email_confirm(email=email)
         return render(request, "comments/email_confirmed.html", {"email": email})
     return render(request, "comments/confirm_email.html", {"email": email, "token": token})
+
+
+def comment_author_edit(request, comment_id):
+    """The author's edit page, for COMMENTS_EDIT_MINUTES after posting (edit_window)."""
+    form = AuthorEditForm(request.POST or None)
+    try:
+        comment = edit_window.comment_for_author(request, comment_id)
+    except PermissionDenied:
+        return window_closed(request, form)
+    if form.is_bound and form.is_valid():
+        try:
+            edited = edit_window.comment_author_edit(
+                comment=comment, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied:
+            return window_closed(request, form)
+        else:
+            return author_changed(request, edited)
+    if not form.is_bound:
+        form = AuthorEditForm(initial={"body": comment.body})
+    context = {"comment": comment, "form": form, "closes_at": window_end(comment)}
+    status = 400 if form.is_bound else 200
+    return render(request, "comments/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_author_delete(request, comment_id):
+    """Ask, then remove the comment at its author's request (edit_window)."""
+    try:
+        comment = edit_window.comment_for_author(request, comment_id)
+        if request.method == "POST":
+            edit_window.comment_author_delete(comment=comment)
+    except PermissionDenied:
+        return window_closed(request, None)
+    if request.method == "GET":
+        context = {"comment": comment, "closes_at": window_end(comment)}
+        return render(request, "comments/delete.html", context)
+    messages.info(request, "Your comment was deleted.")
+    response = redirect(f"{comment.post.get_absolute_url()}#comments")
+    edit_window.revoke(request, response, comment)
+    return response
+
+
+def window_end(comment):
+    # To the second: an HTML datetime takes at most milliseconds.
+    return (comment.created_at + edit_window.window()).replace(microsecond=0)
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error("body" if field == "body" else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def window_closed(request, form):
+    """403 with the reason, and the text the author typed, so nothing is lost."""
+    context = {"message": edit_window.CLOSED_MESSAGE, "form": form}
+    return render(request, "comments/edit_closed.html", context, status=403)
+
+
+def author_changed(request, comment):
+    """Back to the edited comment; a held one stays visible to its author."""
+    own = [*pending_ids(request), comment.pk]
+    page = page_number_of(comment, own_pending_ids=own)
+    response = redirect(f"{comment.post.get_comments_page_url(page)}#comment-{comment.pk}")
+    if comment.status == Comment.Status.PENDING:
+        remember_pending(request, response, comment)
+    elif comment.status == Comment.Status.SPAM:
+        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+        response = redirect(f"{comment.post.get_absolute_url()}#respond")
+    return response

@@ -256,6 +256,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served there by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -360,6 +362,10 @@ POSTS_PER_PAGE = env_value("POSTS_PER_PAGE", 10, minimum=1)
 FEED_ITEMS = env_value("FEED_ITEMS", 20, minimum=1)
 TAGGIT_CASE_INSENSITIVE = True
 
+# The email address `manage.py setup_site` gives the admin it creates: moderators' notices
+# go to superusers' addresses (or COMMENTS_MODERATOR_EMAILS).
+ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "").strip()
+
 # The site's origin: every absolute URL (feeds, sitemap, canonical links, emails) is built
 # on it, never on the request's Host header (msblog/siteurl.py).
 SITE_URL = os.environ.get(
@@ -393,6 +399,9 @@ COMMENTS_MIN_SUBMIT_SECONDS = env_value("COMMENTS_MIN_SUBMIT_SECONDS", 2.0, mini
 COMMENTS_FORM_MAX_AGE = env_value("COMMENTS_FORM_MAX_AGE", 12 * 60 * 60, minimum=1)
 COMMENTS_NOTIFY_MODERATORS = env_value("COMMENTS_NOTIFY_MODERATORS", True)
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+# Minutes during which a comment's author may edit or delete it from the same browser
+# (0: never).
+COMMENTS_EDIT_MINUTES = int(os.environ.get("COMMENTS_EDIT_MINUTES", "15"))
 # Long threads are split into pages of this many top-level threads, oldest first
 # (0: the whole thread on one page); a thread's replies stay on its page.
 COMMENTS_PER_PAGE = env_value("COMMENTS_PER_PAGE", 50, minimum=0)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -5,8 +6,8 @@ from django.views.generic import TemplateView
 
 from posts.sitemaps import SITEMAPS
 
-admin.site.site_header = "msblog administration"
-admin.site.site_title = "msblog admin"
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -3,8 +3,9 @@ version (posts.caching), with ETag and Last-Modified so browsers revalidate for 
 
 A cached page keeps placeholders where the comment form needs per-reader values (its
 CSRF token and signed timestamp); they are filled in on every response. Anyone logged
-in, with a comment awaiting moderation, or with a message waiting gets a fresh page,
-marked private and never cached.
+in, with a comment awaiting moderation or still in its edit window, a message waiting or
+a session (a refused comment form kept for them), or the password of a protected post
+gets a fresh page, marked private and never cached.
 
 A page is keyed on its path and the query parameters it reads (``reads``: ``page`` for
 lists, ``replytocom`` for a post), in one canonical form, and it is rendered from those
@@ -24,6 +25,8 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, urlencode
 
+from comments import remember
+from comments.edit_window import COOKIE_NAME as EDIT_COOKIE
 from comments.forms import form_timestamp
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from posts.caching import caching_on, placeholder, request_version
@@ -44,6 +47,10 @@ def is_public_reader(request) -> bool:
         return False
     if POSTPASS_COOKIE in request.COOKIES:  # may see protected posts: never shared
         return False
+    if EDIT_COOKIE in request.COOKIES:
+        return False  # the reader's own comments carry Edit and Delete links
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False  # staff, or a reader's refused comment form (comments.refused)
     return not request.user.is_authenticated
 
 
@@ -74,7 +81,9 @@ def serve_public_page(request, render, *, reads=()):
     version = request_version(request)  # read before the content: see posts.caching
     request.GET = canonical_query(request, reads)
     path = f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path
-    digest = hashlib.sha256(f"{version.key}|{path}".encode()).hexdigest()[:32]
+    # The form comes filled for a browser that asked to be remembered: its copy differs.
+    reader = remember.cache_key_part(request)
+    digest = hashlib.sha256(f"{version.key}|{path}|{reader}".encode()).hexdigest()[:32]
     etag = f'W/"{digest}.{version.stamp}"'  # the stamp: see posts.caching.seen_newer
     last_modified = int(version.changed_at)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -111,7 +120,8 @@ def fill(request, entry) -> bytes:
         return content
     content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
     stamp = form_timestamp(entry["form_post_id"])
-    return content.replace(TIMESTAMP_PLACEHOLDER.encode(), stamp.encode())
+    content = content.replace(TIMESTAMP_PLACEHOLDER.encode(), stamp.encode())
+    return remember.fill(request, content)
 
 
 def with_validators(response, etag: str, last_modified: int, *, private: bool):

@@ -5,6 +5,8 @@ what Post.objects.published() and Comment.objects.readable() let anyone see.
 """
 
 from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Lower, TruncMonth
+from taggit.models import Tag
 
 from comments.models import Comment
 from posts.models import Post
@@ -66,4 +68,33 @@ def recent_comments(*, limit: int = 5) -> list[Comment]:
         .select_related("post")
         .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def archive_years() -> list[dict]:
+    """Years with published posts, newest first, each with its months (newest first) and
+    their post counts: {"year": 2014, "count": 4, "months": [{"month": date, "count": 3}]}.
+    One query."""
+    months = (
+        Post.objects.published()
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("-month")
+    )
+    years: list[dict] = []
+    for row in months:
+        if not years or years[-1]["year"] != row["month"].year:
+            years.append({"year": row["month"].year, "count": 0, "months": []})
+        years[-1]["months"].append(row)
+        years[-1]["count"] += row["count"]
+    return years
+
+
+def tags_with_post_counts() -> list[Tag]:
+    """Tags used on published posts, by name, each with its ``post_count``. One query."""
+    return list(
+        Tag.objects.filter(post__in=Post.objects.published())
+        .annotate(post_count=Count("post"))
+        .order_by(Lower("name"), "pk")
     )

@@ -1,6 +1,6 @@
 """sitemap.xml: the home page, every published post and page (less password-protected
-ones), and the tag, category, author and archive pages that list them. Each section is
-one query (plus the paginator's count)."""
+ones), the tag, category, author and archive pages that list them, and the lists of
+months and tags. Each section is one query (plus the paginator's count)."""
 
 import datetime
 
@@ -34,6 +34,15 @@ class HomeSitemap(SiteSitemap):
 
     def location(self, name):
         return reverse(name)
+
+
+class BrowseSitemap(HomeSitemap):
+    """The lists of months and of tags."""
+
+    priority = 0.5
+
+    def items(self):
+        return ["posts:archives", "posts:tags"]
 
 
 class PostSitemap(SiteSitemap):
@@ -126,6 +135,7 @@ class ArchiveSitemap(SiteSitemap):
 
 SITEMAPS = {
     "home": HomeSitemap,
+    "browse": BrowseSitemap,
     "posts": PostSitemap,
     "pages": PageSitemap,
     "tags": TagSitemap,

@@ -25,6 +25,10 @@ urlpatterns = [
     ),
     path("search/", SearchView.as_view(), name="search"),
     path(
+        "archive/", public_page(views.ArchiveIndexView.as_view(), reads=LISTS_READ), name="archives"
+    ),
+    path("tags/", public_page(views.TagIndexView.as_view(), reads=LISTS_READ), name="tags"),
+    path(
         "tag/<tag:slug>/",
         public_page(views.TagPostListView.as_view(), reads=LISTS_READ),
         name="tag",

@@ -12,10 +12,12 @@ from django.views.generic import (
     DayArchiveView,
     ListView,
     MonthArchiveView,
+    TemplateView,
     YearArchiveView,
 )
 from taggit.models import Tag
 
+from comments import remember
 from comments.selectors import discussion_for
 from posts import protection, selectors
 from posts.models import Author, Category, Post, attach_comment_counts
@@ -112,6 +114,24 @@ class AuthorPostListView(PostListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+class ArchiveIndexView(TemplateView):
+    """Every month with published posts and how many, by year: WordPress's Archives."""
+
+    template_name = "posts/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(years=selectors.archive_years(), **kwargs)
+
+
+class TagIndexView(TemplateView):
+    """Every tag on a published post, with its number of posts."""
+
+    template_name = "posts/tag_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tags=selectors.tags_with_post_counts(), **kwargs)
+
+
 class PostArchiveMixin(CommentCountsOnPage):
     """What the year, month and day archives share: the permalink's date parts, the
     home page's summaries and paging, and a 404 for a period with nothing published."""
@@ -182,6 +202,9 @@ class PostDetailView(DateDetailView):
                 csrf_placeholder=CSRF_PLACEHOLDER,
                 ts_placeholder=TIMESTAMP_PLACEHOLDER,
             )
+            remember.form_with_placeholders(context["comment_form"])
+        else:
+            remember.prefill(self.request, context["comment_form"])
         if self.object.kind == Post.Kind.POST:
             context["previous_post"], context["next_post"] = selectors.adjacent_posts(self.object)
             context["related_posts"] = selectors.related_posts(self.object)
@@ -203,6 +226,12 @@ class PostDetailView(DateDetailView):
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
+        # A refused comment form shown again answers with its refusal's status (400, 409,
+        # 429), as the POST would have (comments.refused). A locked page has no form.
+        form = response.context_data.get("comment_form")
+        refused_status = getattr(form, "refusal_status", None)
+        if refused_status:
+            response.status_code = refused_status
         # A draft, or a moderator's page showing held comments: stored by no cache at all.
         if not self.object.is_published or response.context_data.get("moderating"):
             add_never_cache_headers(response)

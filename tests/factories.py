@@ -180,3 +180,13 @@ def make_moderation_queue(count: int, *, seed: int = 7) -> list[Comment]:
             )
         )
     return pending
+
+
+def follow_refusal(client, response):
+    """What a browser shows after sending the comment form: a refusal answers 303 to the
+    form on the post page, whose GET carries the refusal's status (400, 429…); anything
+    else (a 302 to the new comment, a 503) is returned as it is."""
+    if response.status_code != 303:
+        return response
+    assert response["Location"].endswith("#comment-errors"), response["Location"]
+    return client.get(response["Location"])

@@ -1,9 +1,12 @@
 """The public pages that the browser, accessibility and HTML checks visit."""
 
 from django.core.management import call_command
+from django.urls import reverse
 
-from comments.models import Comment
+from comments import following
+from comments.models import Comment, Subscription
 from posts.models import Post
+from tests.factories import comment_form_data
 
 SEED_FIXTURE = "fixtures/seed.json"
 
@@ -31,4 +34,31 @@ def public_pages() -> list[tuple[str, str]]:
         ("author", "/author/prof-g/"),
         ("search", "/search/?q=alemtuzumab"),
         ("search-empty", "/search/?q=zzzznotfound"),
+        ("search-no-query", "/search/"),
+        ("month-list", "/archive/"),
+        ("tag-list", "/tags/"),
+    ]
+
+
+def one_readers_pages(client) -> list[tuple[str, str]]:
+    """(name, path) for the pages only one reader sees, after giving ``client`` that
+    reader's state: a refused comment form, a comment in its edit window, and links
+    from the follow emails. The seed site must be loaded."""
+    clinic = Post.objects.get(slug="clinicspeak-when-to-say-no-to-alemtuzumab-treatment")
+    replay = Post.objects.get(slug="alemtuzumab-replay")
+    create = reverse("comments:create", args=[clinic.pk])
+    client.post(create, comment_form_data(clinic, body="Words only I can change."))
+    mine = Comment.objects.latest("pk")
+    refused = comment_form_data(replay, author_email="reader@example", body="Kept for me.")
+    client.post(reverse("comments:create", args=[replay.pk]), refused)
+    subscription, _ = Subscription.objects.get_or_create(post=clinic, email="follower@example.org")
+    token = following.confirm_token(subscription, mode="daily")
+    return [
+        ("comment-form-refused", replay.get_absolute_url()),
+        ("own-comment", clinic.get_absolute_url()),
+        ("comment-edit", reverse("comments:edit", args=[mine.pk])),
+        ("comment-delete", reverse("comments:delete", args=[mine.pk])),
+        ("follow", reverse("comments:follow", args=[clinic.pk])),
+        ("follow-confirm", reverse("comments:follow-confirm", args=[token])),
+        ("follow-stop", reverse("comments:follow-stop", args=[following.stop_token(subscription)])),
     ]

@@ -217,11 +217,13 @@ def start_listening(args, *, env: dict, log, ready, what: str) -> tuple[Process,
 
 def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -> httpx.Response:
     """Load a post page and send its comment form as a browser would (cookies, CSRF token,
-    signed timestamp); the server must run with COMMENTS_MIN_SUBMIT_SECONDS=0."""
+    signed timestamp, following a refusal back to the form); the server must run with
+    COMMENTS_MIN_SUBMIT_SECONDS=0."""
     from bs4 import BeautifulSoup
 
     page = http.get(base + post_path)
-    page.raise_for_status()
+    if page.status_code not in REFUSED_FORM_STATUSES:  # this browser's refused form, again
+        page.raise_for_status()
     form = BeautifulSoup(page.text, "html.parser").select_one("#commentform")
     data = {
         field["name"]: field.get("value", "")
@@ -229,7 +231,13 @@ def post_comment(http: httpx.Client, base: str, post_path: str, **fields: str) -
         if field.get("type") != "checkbox"
     }
     data.update(author_name="Tester", **fields)
-    return http.post(base + form["action"], data=data)
+    response = http.post(base + form["action"], data=data)
+    if response.status_code == 303:  # refused: the form is shown again with the status
+        return http.get(base + response.headers["location"])
+    return response
+
+
+REFUSED_FORM_STATUSES = (400, 409, 429)
 
 
 def terminate(pids_sql: str, params=()) -> int:

@@ -6,13 +6,22 @@ from django.urls import reverse
 
 from comments import services
 from comments.models import Comment
-from tests.factories import comment_form_data, make_comment, make_post, make_staff
+from tests.factories import (
+    comment_form_data,
+    follow_refusal,
+    make_comment,
+    make_post,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def post_comment(client, post, **data):
-    return client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, **data))
+    response = client.post(
+        reverse("comments:create", args=[post.pk]), comment_form_data(post, **data)
+    )
+    return follow_refusal(client, response)
 
 
 def comment_ids(page_soup, response):
@@ -229,3 +238,37 @@ def test_a_tampered_pending_cookie_reveals_nothing_anywhere(client):
         assert "Their private words." not in html
     assert client.get(reverse("comments:permalink", args=[mine.pk])).status_code == 302
     assert "My own words." in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_checkbox_labels_end_without_a_colon(client, page_soup):
+    """The label after the reply-notification checkbox reads as a sentence, no stray colon."""
+    soup = page_soup(client.get(make_post().get_absolute_url()))
+    label = soup.select_one("label[for=id_notify_replies]").get_text()
+    assert label == "Email me when someone replies"
+
+
+def test_replytocom_shows_the_comment_being_answered_above_the_form(client, page_soup):
+    """Without JavaScript, ?replytocom= shows the replied-to comment's author, date and an
+    escaped excerpt above the form, linked to the comment."""
+    post = make_post()
+    long_body = "<b>Escaped</b> first words of a long comment " + "and more words " * 40
+    parent = make_comment(post, author_name="Heather <i>", body=long_body)
+    soup = page_soup(client.get(f"{post.get_absolute_url()}?replytocom={parent.pk}"))
+    context = soup.select_one("#respond #reply-context")
+    assert context is not None
+    assert context.find_next("form")["id"] == "commentform"  # above the form
+    assert "Heather <i>" in context.select_one("figcaption").get_text()
+    text = context.select_one("blockquote").get_text()
+    assert text.startswith("<b>Escaped</b> first words") and text.rstrip().endswith("…")
+    assert len(text) < len(long_body)
+    assert context.find("b") is None and context.find("i") is None
+    assert context.select_one("a")["href"] == f"/comments/{parent.pk}/"
+
+
+def test_plain_form_has_no_reply_context(client, page_soup):
+    """The form for a new top-level comment, and ?replytocom= of a hidden one, show none."""
+    post = make_post()
+    pending = make_comment(post, status="pending", body="Hidden words.")
+    for url in (post.get_absolute_url(), f"{post.get_absolute_url()}?replytocom={pending.pk}"):
+        soup = page_soup(client.get(url))
+        assert soup.select_one("#reply-context") is None

@@ -4,15 +4,22 @@ import pytest
 from django.urls import reverse
 
 from comments.models import Comment, CommentEvent
-from tests.factories import comment_form_data, make_comment, make_post, signed_form_timestamp
+from tests.factories import (
+    comment_form_data,
+    follow_refusal,
+    make_comment,
+    make_post,
+    signed_form_timestamp,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(client, post, **fields):
-    return client.post(
+    response = client.post(
         reverse("comments:create", args=[post.pk]), comment_form_data(post, **fields)
     )
+    return follow_refusal(client, response)
 
 
 def refused(response, page_soup, message):

@@ -26,6 +26,7 @@ NORMALISE = [
     (re.compile(r"replytocom=\d+"), "replytocom=N"),
     (re.compile(r"/comments/post/\d+/"), "/comments/post/N/"),
     (re.compile(r"/comments/\d+/"), "/comments/N/"),
+    (re.compile(r"/comments/follow/\d+/"), "/comments/follow/N/"),
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), "csrf"),
     (re.compile(r'data-comment-id="\d+"'), "data-comment-id"),
     (re.compile(r'name="ts" value="[^"]+"'), "form-timestamp"),

@@ -5,15 +5,17 @@ import shutil
 import subprocess
 
 import pytest
+from django.test import Client
 
 from tests.conftest import TEST_OUTPUT, tool_missing
-from tests.pages import load_seed_site, public_pages
+from tests.pages import load_seed_site, one_readers_pages, public_pages
 
 pytestmark = pytest.mark.django_db
 
 
 def test_pages_are_valid_html(client, node_tools):
-    """Every public page, rendered whole, is valid HTML according to vnu."""
+    """Every public page, and each page only one reader sees, rendered whole, is valid
+    HTML according to vnu."""
     java = shutil.which("java")
     if java is None:
         tool_missing("Java is not installed (the Nu HTML Checker needs it)")
@@ -22,9 +24,12 @@ def test_pages_are_valid_html(client, node_tools):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     files = []
-    for name, path in public_pages():
-        response = client.get(path)
-        assert response.status_code == 200, path
+    reader = Client()
+    pages = [(name, path, client) for name, path in public_pages()]
+    pages += [(name, path, reader) for name, path in one_readers_pages(reader)]
+    for name, path, browser in pages:
+        response = browser.get(path)
+        assert response.status_code == (400 if name.endswith("refused") else 200), path
         target = folder / f"{name}.html"
         target.write_bytes(response.content)
         files.append(str(target))

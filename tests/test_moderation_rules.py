@@ -11,16 +11,17 @@ from django.utils import timezone
 
 from comments import services
 from comments.models import Comment, Commenter
-from tests.factories import comment_form_data, make_comment, make_post
+from tests.factories import comment_form_data, follow_refusal, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(post, client=None, **fields):
     client = client or Client()
-    return client.post(
+    response = client.post(
         reverse("comments:create", args=[post.pk]), comment_form_data(post, **fields)
     )
+    return follow_refusal(client, response)
 
 
 def only_comment():

@@ -69,7 +69,9 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     for body in ("first", "second", "third"):
         client.post(reverse("comments:create", args=[post.pk]), comment_form_data(post, body=body))
     queries, response = count_queries(client, post.get_absolute_url())
-    assert queries == 11  # a page of the thread, less related posts: this post has no tags
+    # a page of the thread, less related posts (this post has no tags), plus which of the
+    # reader's comments are still in their edit window
+    assert queries == 11
     assert response.content.decode().count("awaiting moderation") == 3
 
 
@@ -151,7 +153,11 @@ PAGES = {
     "tag feed": (lambda author: reverse("posts:tag-feed", args=["msblog"]), 4),
     # content version, comments with their posts
     "comments feed": (lambda author: reverse("posts:comments-feed"), 2),
-    # seven sections: each a count and a page, but home and archives are lists
+    # content version, months with their counts, sidebar (2)
+    "month list": (lambda author: reverse("posts:archives"), 4),
+    # content version, tags with their counts, sidebar (2)
+    "tag list": (lambda author: reverse("posts:tags"), 4),
+    # eight sections: each a count and a page, but home, archives and the browse lists
     "sitemap": (lambda author: reverse("sitemap"), 9),
 }
 

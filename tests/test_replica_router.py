@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import notifications
+from comments.models import Comment
 from comments.pending import COOKIE_NAME as PENDING_COOKIE
 from msblog import replica as replica_health
 from msblog.replica import Sample, lag_seconds, lsn, lsn_text
@@ -159,18 +160,24 @@ def test_a_position_the_replica_has_not_reached_keeps_the_browser_on_the_primary
     assert reads_from(forged, post.get_absolute_url()) == "replica"
 
 
-def test_a_refused_post_reads_from_the_primary_and_records_nothing(replica, client):
-    """A comment form sent back with errors wrote nothing: no cookie, but it was still read
-    from the primary (the form is checked against what is really there)."""
+def test_a_refused_post_reads_from_the_primary_and_keeps_its_form_there(replica, client):
+    """A comment form sent back with errors wrote no comment: it was read from the primary
+    (the form is checked against what is really there), and the page showing the refused
+    form reads the session that keeps it from the primary too."""
     post = make_post()
     with queries_by_alias() as queries:
         response = client.post(
             reverse("comments:create", args=[post.pk]), comment_form_data(post, body="")
         )
-    assert response.status_code == 400
-    assert POSITION_COOKIE not in response.cookies
+    assert response.status_code == 303
     assert len(queries["replica"]) == 0
-    assert len(queries["default"]) > 0
+    assert "INSERT" in sql(queries["default"])  # the session, not a comment
+    assert not Comment.objects.exists()
+    assert POSITION_COOKIE in response.cookies
+    with queries_by_alias() as queries:
+        page = client.get(response["Location"])
+    assert page.status_code == 400 and "Please type a comment." in page.content.decode()
+    assert len(queries["replica"]) == 0
 
 
 def test_a_write_outside_the_comment_form_reads_the_primary_and_records_its_write(replica, client):

@@ -26,6 +26,24 @@ def test_screenshots_of_home_and_post(new_page, live_server):
         assert page.locator(".comment-reply-link").count() == 11  # the post page, last
 
 
+def test_screenshots_of_the_month_and_tag_lists(new_page, live_server):
+    """The lists of months and tags at 1280 and 375 px, without sideways scrolling."""
+    load_seed_site()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 375):
+        page = new_page(width=width)
+        for name, path in (("month-list", "/archive/"), ("tag-list", "/tags/")):
+            page.goto(f"{live_server.url}{path}")
+            assert page.locator("main li a").count() >= 4
+            overflow = page.evaluate(
+                "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+            )
+            assert overflow <= 0, (name, width)
+            target = SHOTS / f"{name}-{width}.png"
+            page.screenshot(path=str(target), full_page=True)
+            assert target.stat().st_size > 10_000
+
+
 def test_deep_thread_stays_readable_on_a_phone(new_page, live_server):
     """At 375 px, a 12-level thread with a long URL neither scrolls sideways nor squeezes."""
     post = make_post()

@@ -96,12 +96,14 @@ def test_any_input_is_safe(client, page_soup, any_backend, q):
 
 
 def test_empty_search_shows_only_the_form(client, page_soup):
-    """Without a query there is a labelled search field and no results."""
+    """Without a query there is one labelled search field, focused, and no results."""
     make_post()
     for params in ({}, {"q": ""}, {"q": "   "}):
         soup = page_soup(client.get(reverse("posts:search"), params))
-        field = soup.select_one("main form[role=search] input[name=q]")
+        [field] = soup.select("form[role=search] input[name=q]")
         assert soup.select_one(f"label[for={field['id']}]") is not None
+        assert field.has_attr("autofocus")
+        assert "Type what you are looking for" in soup.select_one(".search-help").get_text()
         assert soup.select(".search-results") == []
 
 

@@ -42,6 +42,8 @@ def test_sitemap_lists_posts_tags_authors_and_archives(client):
     entries = sitemap(client)
     assert entries == {
         "/": None,
+        "/archive/": None,
+        "/tags/": None,
         post.get_absolute_url(): "2015-03-01",
         "/tag/clinicspeak/": "2015-03-01",
         author.get_absolute_url(): "2015-03-01",

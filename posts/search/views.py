@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 
 from posts import search
 from posts.search.forms import SearchForm
+from posts.search.terms import MAX_LENGTH
 
 
 class SearchView(TemplateView):
@@ -15,7 +16,11 @@ class SearchView(TemplateView):
 
     def get_context_data(self, **kwargs):
         form = SearchForm(self.request.GET or None)
-        context = super().get_context_data(form=form, **kwargs)
+        # The header's search box is the page's only one: it shows what was searched for.
+        typed = self.request.GET.get("q", "").strip()[:MAX_LENGTH]
+        context = super().get_context_data(
+            form=form, search_page=True, search_query=typed, **kwargs
+        )
         if not form.is_valid() or not form.cleaned_data["q"].strip():
             return context
         query, scope = form.cleaned_data["q"], form.cleaned_data["scope"]

@@ -40,6 +40,14 @@ def lede_html(post) -> str:
     return mark_safe("".join(html))  # noqa: S308 -- built from escaped text and format_html
 
 
+@register.simple_tag
+def tags_not_in_lede(post) -> list:
+    """The post's tags that its lede does not already link as hashtags (lede_html), so a
+    summary shows each hashtag once."""
+    in_lede = {match[1].lower() for match in HASHTAG_RE.finditer(post.lede)}
+    return [tag for tag in post.tags.all() if tag.name.lower() not in in_lede]
+
+
 @register.inclusion_tag("posts/_sidebar.html")
 def sidebar():
     """Recent posts and recent approved comments: two queries on every page."""

@@ -8,10 +8,19 @@
   if (!respond) {
     return;
   }
+  // A refused comment: its errors are read out and focused (autofocus does it without
+  // JavaScript, but a browser skips autofocus when the address has a #fragment).
+  var errors = document.getElementById("comment-errors");
+  if (errors && document.activeElement !== errors) {
+    errors.focus();
+  }
   var form = respond.querySelector("form");
   var parentInput = form && form.querySelector("input[name=parent]");
   var cancel = document.getElementById("cancel-comment-reply-link");
   var replyTo = respond.querySelector(".reply-to");
+  // The excerpt of the comment a ?replytocom= page answers: beside the comment itself
+  // once the form moves, so it goes.
+  var context = document.getElementById("reply-context");
   if (!form || !parentInput || !cancel || !replyTo) {
     return;
   }
@@ -37,6 +46,9 @@
     body.parentNode.insertBefore(respond, body.nextSibling);
     parentInput.value = link.dataset.commentId;
     replyTo.textContent = " to " + link.dataset.author;
+    if (context) {
+      context.hidden = true;
+    }
     cancel.hidden = false;
     respond.classList.add("is-replying");
     focusTextarea();
@@ -47,6 +59,9 @@
     home.parentNode.insertBefore(respond, home.nextSibling);
     parentInput.value = "";
     replyTo.textContent = "";
+    if (context) {
+      context.hidden = true;
+    }
     cancel.hidden = true;
     respond.classList.remove("is-replying");
   }
