@@ -126,6 +126,7 @@ def comment_author_edit(*, comment: Comment, body: str) -> Comment:
             return locked
         services.validate_not_duplicate(
             post=locked.post,
+            parent=locked.parent,
             body=body,
             author_name=locked.author_name,
             author_email=locked.author_email,

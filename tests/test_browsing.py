@@ -2,6 +2,7 @@
 order, one search box, and hashtags shown once in summaries."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import local_datetime, make_comment, make_post
@@ -81,8 +82,8 @@ def test_sitemap_lists_the_month_and_tag_lists(client):
     """sitemap.xml names /archive/ and /tags/."""
     make_post(tags=["MSBlog"])
     body = client.get(reverse("sitemap")).content.decode()
-    assert "<loc>http://testserver/archive/</loc>" in body
-    assert "<loc>http://testserver/tags/</loc>" in body
+    assert f"<loc>{settings.SITE_URL}/archive/</loc>" in body
+    assert f"<loc>{settings.SITE_URL}/tags/</loc>" in body
 
 
 def nav_links(soup, selector):

@@ -11,7 +11,13 @@ from django.urls import reverse
 
 from comments import services
 from comments.models import Comment
-from tests.factories import comment_form_data, make_comment, make_post, make_staff
+from tests.factories import (
+    comment_form_data,
+    follow_refusal,
+    make_comment,
+    make_post,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +25,12 @@ DUPLICATE = "Duplicate comment detected; it looks as though you’ve already sai
 
 
 def submit(post, client=None, **fields):
+    """Send the form as a browser does, following a refusal to the page showing it."""
     client = client or Client()
-    return client.post(
+    response = client.post(
         reverse("comments:create", args=[post.pk]), comment_form_data(post, **fields)
     )
+    return follow_refusal(client, response)
 
 
 def test_a_duplicate_answers_409_and_keeps_the_text(page_soup):

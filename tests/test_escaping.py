@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment
-from tests.factories import comment_form_data, make_post, make_staff
+from tests.factories import comment_form_data, follow_refusal, make_post, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,8 @@ def test_a_refused_form_gives_back_name_and_website_as_typed(page_soup, eve):
     """A refused form's fields hold the name and website exactly as typed."""
     post, _ = eve
     form = comment_form_data(post, author_name=NAME, author_url=WEBSITE, body="")
-    response = Client().post(reverse("comments:create", args=[post.pk]), form)
+    reader = Client()
+    response = follow_refusal(reader, reader.post(reverse("comments:create", args=[post.pk]), form))
     assert response.status_code == 400
     soup = page_soup(response)
     assert_no_markup_from_eve(soup)

@@ -71,7 +71,7 @@ def test_post_page_with_own_pending_comment_is_still_constant(client):
     queries, response = count_queries(client, post.get_absolute_url())
     # a page of the thread, less related posts (this post has no tags), plus which of the
     # reader's comments are still in their edit window
-    assert queries == 11
+    assert queries == 12
     assert response.content.decode().count("awaiting moderation") == 3
 
 
