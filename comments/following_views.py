@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from comments import flood, following, remember
 from comments.forms import FollowForm
+from msblog.routers import read_primary
 from posts.models import Post
 
 FLOOD_MESSAGE = "Too many requests from your address just now; please try again in a minute."
@@ -56,6 +57,7 @@ def invalid_link(request):
 
 
 @require_http_methods(["GET", "POST"])
+@read_primary  # emailed links name a subscription the replica may not have yet
 def follow_confirm(request, token):
     """The emailed link: a button to press (mail scanners follow links, not buttons)."""
     found = following.subscription_from_confirm_token(token)
@@ -71,6 +73,7 @@ def follow_confirm(request, token):
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
 @require_http_methods(["GET", "POST"])
+@read_primary
 def follow_stop(request, token):
     subscription = following.subscription_from_stop_token(token)
     if subscription is None:

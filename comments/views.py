@@ -211,6 +211,7 @@ def comment_permalink(request, comment_id):
 
 
 @require_http_methods(["GET", "POST"])
+@read_primary  # an emailed link: the replica may not have its commenter yet
 def confirm_email(request, token):
     """The signed link mailed to a commenter. GET only asks: mail scanners open links, and
     a scanner must not confirm an address for whoever typed it into our form."""
