@@ -15,7 +15,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from comments.models import Comment, CommentEvent, ModerationBatch
+from comments.models import Comment, Commenter, CommentEvent, ModerationBatch, Subscription
 
 ERASED = "[erased]"
 NO_NAME = "Anonymous"  # what a comment without a name shows: nobody's personal data
@@ -36,7 +36,8 @@ COMMENT_FIELDS = (
 
 
 def commenter_data(email: str) -> dict:
-    """Every comment written with this email, with its history (earlier texts included)."""
+    """Every comment written with this email, with its history (earlier texts included),
+    the discussions the address follows and whether it was confirmed and trusted."""
     comments = list(Comment.objects.by_author_email(email).select_related("post").order_by("pk"))
     events = CommentEvent.objects.filter(comment__in=comments).order_by(
         "comment", "created_at", "pk"
@@ -56,6 +57,16 @@ def commenter_data(email: str) -> dict:
         )
     return {
         "email": email,
+        "email_confirmation": trust_record(email),
+        "following": [
+            {
+                "post": {"title": sub.post.title, "url": sub.post.get_absolute_url()},
+                "mode": sub.mode,
+                "asked_at": sub.created_at,
+                "confirmed_at": sub.confirmed_at,
+            }
+            for sub in Subscription.objects.filter(email__iexact=email).select_related("post")
+        ],
         "comments": [
             {
                 **{name: getattr(comment, name) for name in COMMENT_FIELDS},
@@ -66,6 +77,15 @@ def commenter_data(email: str) -> dict:
             for comment in comments
         ],
     }
+
+
+def trust_record(email: str) -> dict | None:
+    """Whether the address was confirmed by its owner and trusted by a moderator."""
+    record = Commenter.objects.filter(email__iexact=email.strip()).first()
+    if record is None:
+        return None
+    fields = ("confirmation_sent_at", "confirmed_at", "trusted_at")
+    return {name: getattr(record, name) for name in fields}
 
 
 PERSONAL_FIELDS = frozenset({"author_name", "author_email", "author_url", "ip_address"})

@@ -53,6 +53,28 @@ def test_export_gives_everything_stored_about_a_commenter():
     assert "Someone else." not in json.dumps(data)
 
 
+def test_export_gives_the_discussions_followed_and_the_email_confirmation():
+    """The export names the posts the address follows (confirmed or not) and when the
+    address was confirmed and trusted; other addresses' records stay out."""
+    from django.utils import timezone
+
+    from comments.models import Commenter, Subscription
+
+    post = make_post(title="On relapses")
+    Subscription.objects.create(post=post, email="Sam@Example.org", mode="daily")
+    Subscription.objects.create(post=post, email="other@example.org")
+    confirmed = timezone.now()
+    Commenter.objects.create(email="sam@example.org", confirmed_at=confirmed)
+    data = export("sam@example.org")
+    [followed] = data["following"]
+    assert followed["post"] == {"title": "On relapses", "url": post.get_absolute_url()}
+    assert (followed["mode"], followed["confirmed_at"]) == ("daily", None)
+    assert data["email_confirmation"]["confirmed_at"] is not None
+    assert "other@example.org" not in json.dumps(data)
+    Commenter.objects.create(email="follows@example.org")
+    assert export("follows@example.org")["email_confirmation"]["confirmed_at"] is None
+
+
 def test_erase_clears_personal_data_and_keeps_threads():
     """Erasure anonymises the author on every comment; bodies and nesting stay."""
     post = make_post()
@@ -85,11 +107,21 @@ def test_erase_clears_personal_data_and_keeps_threads():
 
 
 def test_unknown_email_is_reported():
-    """Both commands say so when nobody commented with that email, and change nothing."""
-    with pytest.raises(CommandError, match="No comments were written with"):
+    """Both commands say so when nothing is stored about that email, and change nothing."""
+    with pytest.raises(CommandError, match="Nothing is stored about"):
         call_command("export_commenter", "nobody@example.org", stdout=io.StringIO())
-    with pytest.raises(CommandError, match="No comments were written with"):
+    with pytest.raises(CommandError, match="Nothing is stored about"):
         call_command("erase_commenter", "nobody@example.org", "--noinput")
+
+
+def test_an_address_that_only_follows_is_erased_too():
+    """Someone who follows a discussion without ever commenting can be erased: their
+    subscriptions go and the command says what it did."""
+    from comments.models import Subscription
+
+    Subscription.objects.create(post=make_post(), email="Quiet@Example.org")
+    call_command("erase_commenter", "quiet@example.org", "--noinput", stdout=io.StringIO())
+    assert not Subscription.objects.exists()
 
 
 # Erasure reaches every copy, not just the comment's own columns.

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.models import Comment
+from comments.models import Comment, Commenter, Subscription
 from comments.services import commenter_erase
 
 
@@ -18,10 +18,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, interactive, **options):
         count = Comment.objects.by_author_email(email).count()
-        if not count:
-            raise CommandError(f"No comments were written with {email!r}.")
+        following = Subscription.objects.filter(email__iexact=email).count()
+        trust = Commenter.objects.filter(email__iexact=email.strip()).exists()
+        if not (count or following or trust):
+            raise CommandError(f"Nothing is stored about {email!r}.")
         if interactive:
-            answer = input(f"Erase the personal data on {count} comments by {email}? [y/N] ")
+            question = (
+                f"Erase the personal data on {count} comments by {email}, and the "
+                f"{following} discussions it follows? [y/N] "
+            )
+            answer = input(question)
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing erased.")
         erased = commenter_erase(email=email)

@@ -15,12 +15,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, output, **options):
         data = commenter_data(email)
-        if not data["comments"]:
-            raise CommandError(f"No comments were written with {email!r}.")
+        if not (data["comments"] or data["following"] or data["email_confirmation"]):
+            raise CommandError(f"Nothing is stored about {email!r}.")
         text = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
-            self.stderr.write(f"Wrote {len(data['comments'])} comments to {output}.")
+            self.stderr.write(
+                f"Wrote {len(data['comments'])} comments and {len(data['following'])} "
+                f"followed discussions to {output}."
+            )
         else:
             self.stdout.write(text)
