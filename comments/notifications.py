@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from comments.links import is_web_address
+from comments.markup import plain_text
 from comments.models import Comment
 from comments.roles import MODERATORS_GROUP
 
@@ -66,6 +68,7 @@ def notify_moderators(comment_id: int) -> None:
         return
     context = {
         "comment": comment,
+        "website": website_line(comment.author_url),
         "site_name": settings.SITE_NAME,
         "admin_url": absolute(reverse("admin:comments_comment_change", args=[comment.pk])),
         "queue_url": absolute(
@@ -80,6 +83,12 @@ def notify_moderators(comment_id: int) -> None:
             to=recipients,
         )
     )
+
+
+def website_line(url: str) -> str:
+    if not url:
+        return "(none)"
+    return url if is_web_address(url) else f"{url} (not an http or https address: never linked)"
 
 
 def notify_parent_author(reply_id: int) -> None:
@@ -97,6 +106,8 @@ def notify_parent_author(reply_id: int) -> None:
     unsubscribe_url = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(parent)]))
     context = {
         "reply": reply,
+        # As readers see it, in plain text: quotes marked "> ", links with their address.
+        "reply_text": plain_text(reply.body_html, quotes="mark", links=True),
         "parent": parent,
         "site_name": settings.SITE_NAME,
         "reply_url": absolute(reply.get_absolute_url()),

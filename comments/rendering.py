@@ -1,25 +1,49 @@
-"""The thread's HTML, built in one flat loop.
+"""The thread's HTML, built in one flat loop over plain rows.
 
 Why not a template: Django's template engine spends about 0.3 ms resolving names and
 filters for each comment, which made a 1,000-comment thread take ~400 ms to render
-(benchmarks/post_page.py). This loop builds the same markup at a small fraction of that.
-Every value that comes from a comment goes through ``html.escape`` (quotes included) or
-through ``comment_text``, which escapes before it links URLs, so the rule "escape
-everything a commenter writes" holds here exactly as in a template.
+(benchmarks/post_page.py). Why not model instances: building them costs more than
+drawing the comment. A comment's text is stored as HTML when it is written
+(``Comment.body_html``, escaped, linked and sanitised by comments.markup), so drawing it
+is a string join; every other value from a comment goes through ``html.escape`` (quotes
+included), and its author's website is a link only when it is an http(s) address.
+
+What one reader alone sees (a moderator's buttons, the edit link on one's own comment)
+is not drawn here: pass ``addition``, a small function of the row and its kind that
+returns HTML to add inside that comment, and the thread is then not cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
-from comments.templatetags.comment_tags import comment_text
+from comments.links import is_web_address
 
 if TYPE_CHECKING:
-    from comments.selectors import Thread, ThreadEntry
+    from comments.selectors import Thread
+
+# A thread row: a plain tuple of these columns, in this order (comments.selectors reads
+# them; the first five are also the layout of its lighter paging rows).
+THREAD_FIELDS = (
+    "id",
+    "parent_id",
+    "level",
+    "status",
+    "placeholder",
+    "author_name",
+    "author_url",
+    "user_id",
+    "created_at",
+    "edited_at",
+    "body_html",
+)
+ID, PARENT, LEVEL, STATUS, PLACEHOLDER, NAME, URL, USER, CREATED, EDITED, HTML = range(11)
 
 PLACEHOLDERS = {
     "removed": '<p class="comment-placeholder">This comment was removed.</p>\n',
@@ -29,67 +53,93 @@ PLACEHOLDERS = {
 }
 PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
 
+Addition = Callable[[tuple, str], str]  # (row, kind) -> HTML inside that comment
 
-def render_thread(thread: Thread, *, page_url: str, comments_open: bool) -> str:
-    if not thread.entries:
+
+def render_thread(
+    thread: Thread, *, page_url: str, comments_open: bool, addition: Addition | None = None
+) -> str:
+    if not thread.rows:
         return ""
-    months = {number: str(name) for number, name in MONTHS.items()}
+    draw = EntryDrawer(page_url=page_url, comments_open=comments_open, addition=addition)
     parts = ['<ol class="comment-list">\n']
-    for index, entry in enumerate(thread.entries):
-        if entry.opens:
+    previous = None
+    for row, kind in zip(thread.rows, thread.kinds, strict=True):
+        level = row[LEVEL]
+        if previous is None:
+            pass
+        elif level > previous:
             parts.append('<ol class="children">\n')
-        elif index:
-            parts.append("</li>\n" + "</ol></li>\n" * len(entry.closes))
-        parts.append(render_entry(entry, months, page_url, comments_open))
-    parts.append("</li>\n" + "</ol></li>\n" * len(thread.final_closes) + "</ol>\n")
+        else:
+            parts.append("</li>\n" + "</ol></li>\n" * (previous - level))
+        parts.append(draw(row, kind))
+        previous = level
+    parts.append("</li>\n" + "</ol></li>\n" * previous + "</ol>\n")
     return "".join(parts)
 
 
-def render_entry(entry: ThreadEntry, months, page_url: str, comments_open: bool) -> str:
-    comment = entry.comment
-    classes = f"comment depth-{comment.level + 1}"
-    if entry.capped:
-        classes += " depth-capped"
-    if comment.user_id:
-        classes += " by-team"
-    opening = f'<li id="comment-{comment.id}" class="{classes}">\n'
-    # A placeholder shows none of its comment's text (rendered for nobody).
-    if entry.kind in PLACEHOLDERS:
-        return opening + PLACEHOLDERS[entry.kind]
-    name = escape(comment.author_name)
-    author = name
-    if comment.author_url:
-        url = escape(comment.author_url)
-        author = f'<a href="{url}" rel="external nofollow ugc noopener">{name}</a>'
-    badge = ' <span class="team-badge">Blog team</span>' if comment.user_id else ""
-    created = timezone.localtime(comment.created_at)
-    parts = [
-        opening,
-        f'<article class="comment-body" aria-label="Comment by {name}">\n',
-        f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
-        f'<a class="comment-permalink" href="#comment-{comment.id}">'
-        f'<time datetime="{created.isoformat()}">{long_date(created, months)} at '
-        f"{created:%H:%M}</time></a></footer>\n",
-    ]
-    if entry.kind == "pending":
-        parts.append(PENDING_NOTICE)
-    parts.append(f'<div class="comment-content">{comment_text(comment.body)}</div>\n')
-    if comment.edited_at:
-        edited = timezone.localtime(comment.edited_at)
-        parts.append(
-            f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{edited.isoformat()}">{long_date(edited, months)}</time>.</p>\n'
-        )
-    if entry.kind == "comment" and comments_open:
-        parts.append(
+class EntryDrawer:
+    """Draws one comment; what is the same for every comment is worked out once."""
+
+    def __init__(self, *, page_url: str, comments_open: bool, addition: Addition | None):
+        self.page_url = escape(page_url)
+        self.comments_open = comments_open
+        self.addition = addition
+        self.cap = settings.COMMENTS_MAX_VISUAL_DEPTH
+        self.zone = timezone.get_current_timezone()
+        self.months = {number: str(name) for number, name in MONTHS.items()}
+
+    def __call__(self, row: tuple, kind: str) -> str:
+        comment_id, level = row[ID], row[LEVEL]
+        classes = f"comment depth-{level + 1}"
+        if level >= self.cap:
+            classes += " depth-capped"
+        if row[USER]:
+            classes += " by-team"
+        extra = self.addition(row, kind) if self.addition else ""
+        opening = f'<li id="comment-{comment_id}" class="{classes}">\n'
+        # A placeholder shows none of its comment's text (rendered for nobody).
+        if kind in PLACEHOLDERS:
+            return opening + PLACEHOLDERS[kind] + extra
+        name = escape(row[NAME])
+        author = name
+        if row[URL] and is_web_address(row[URL]):
+            author = f'<a href="{escape(row[URL])}" rel="external nofollow ugc noopener">{name}</a>'
+        badge = ' <span class="team-badge">Blog team</span>' if row[USER] else ""
+        created = row[CREATED].astimezone(self.zone)
+        parts = [
+            opening,
+            f'<article class="comment-body" aria-label="Comment by {name}">\n'
+            f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
+            f'<a class="comment-permalink" href="#comment-{comment_id}">'
+            f'<time datetime="{created.isoformat()}">{self.long_date(created)} at '
+            f"{created.hour:02d}:{created.minute:02d}</time></a></footer>\n",
+        ]
+        if kind == "pending":
+            parts.append(PENDING_NOTICE)
+        parts.append(f'<div class="comment-content">{row[HTML]}</div>\n')
+        if row[EDITED]:
+            edited = row[EDITED].astimezone(self.zone)
+            parts.append(
+                f'<p class="comment-edited">Edited by the blog team on <time datetime='
+                f'"{edited.isoformat()}">{self.long_date(edited)}</time>.</p>\n'
+            )
+        if kind == "comment" and self.comments_open:
+            parts.append(self.reply_links(comment_id, name))
+        parts.append(f"{extra}</article>\n")
+        return "".join(parts)
+
+    def reply_links(self, comment_id: int, name: str) -> str:
+        # Without JavaScript both work through ?replytocom= (quote=1 fills the form with
+        # the quoted comment); comment-reply.js answers them in place.
+        target = f"{self.page_url}?replytocom={comment_id}"
+        data = f'data-comment-id="{comment_id}" data-author="{name}"'
+        return (
             f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
-            f'href="{escape(page_url)}?replytocom={comment.id}#respond" '
-            f'data-comment-id="{comment.id}" data-author="{name}" '
-            f'aria-label="Reply to {name}">Reply</a></p>\n'
+            f'href="{target}#respond" {data} aria-label="Reply to {name}">Reply</a> '
+            f'<a class="comment-quote-link" rel="nofollow" href="{target}&amp;quote=1#respond" '
+            f'{data} aria-label="Quote {name}">Quote</a></p>\n'
         )
-    parts.append("</article>\n")
-    return "".join(parts)
 
-
-def long_date(moment, months) -> str:
-    return f"{moment.day} {months[moment.month]} {moment.year}"
+    def long_date(self, moment) -> str:
+        return f"{moment.day} {self.months[moment.month]} {moment.year}"

@@ -63,6 +63,6 @@ def recent_comments(*, limit: int = 5) -> list[Comment]:
     return list(
         Comment.objects.readable()
         .select_related("post")
-        .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
+        .only("author_name", "body_html", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
         .order_by("-created_at", "-pk")[:limit]
     )
