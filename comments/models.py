@@ -29,10 +29,10 @@ class CommentQuerySet(TreeQuerySet):
             Exists(hidden_ancestor)
         )
 
-    def readable(self):
+    def readable(self, *, now=None):
         """Public comments on published posts: what lists outside a post page may show
         (sidebar, feeds, search)."""
-        return self.public().filter(post__in=Post.objects.published())
+        return self.public().filter(post__in=Post.objects.published(now=now))
 
     def in_thread(self, *, own_pending_ids=()):
         """Rows a thread is drawn from: public comments, removed ones and stand-ins (shown

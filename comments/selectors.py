@@ -19,6 +19,7 @@ from comments.rendering import (
     Addition,
     render_thread,
 )
+from msblog.prepared import PreparedQuery
 from posts.caching import Version, cached_fragment, request_version
 
 
@@ -136,15 +137,52 @@ OUTLINE_FIELDS = (*THREAD_FIELDS[:5], "tree_id")
 TREE = len(OUTLINE_FIELDS) - 1
 
 
+def thread_comments(post_id, *, own_pending_ids=(), first_tree_id=None, next_tree_id=None):
+    """The comments a thread is drawn from (of one page's trees), in tree order."""
+    comments = Comment.objects.filter(post_id=post_id)
+    if first_tree_id is not None:
+        comments = comments.filter(tree_id__gte=first_tree_id)
+    if next_tree_id is not None:
+        comments = comments.filter(tree_id__lt=next_tree_id)
+    return comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
+
+
+# What most readers' threads read (nothing of their own pending), with SQL compiled once
+# per connection (msblog.prepared). A page of trees is bounded on both sides, the first
+# page from 0 and the last to beyond any tree.
+WHOLE_THREAD = PreparedQuery(
+    Comment, lambda post_id: thread_comments(post_id).values_list(*THREAD_FIELDS), post_id=int
+)
+THREAD_OUTLINE = PreparedQuery(
+    Comment, lambda post_id: thread_comments(post_id).values_list(*OUTLINE_FIELDS), post_id=int
+)
+PAGE_OF_THREAD = PreparedQuery(
+    Comment,
+    lambda post_id, first, following: thread_comments(
+        post_id, first_tree_id=first, next_tree_id=following
+    ).values_list(*THREAD_FIELDS),
+    post_id=int,
+    first=int,
+    following=int,
+)
+NO_TREE_AFTER = 2**31 - 1  # above any tree_id (a 32-bit column)
+
+
 def thread_rows(post, *, own_pending_ids=(), fields=THREAD_FIELDS, page=None) -> list[tuple]:
     """The rows a thread is drawn from, in tree order, as plain tuples of ``fields``."""
-    comments = Comment.objects.filter(post=post)
-    if page is not None and page.first_tree_id is not None:
-        comments = comments.filter(tree_id__gte=page.first_tree_id)
-    if page is not None and page.next_tree_id is not None:
-        comments = comments.filter(tree_id__lt=page.next_tree_id)
-    comments = comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
-    return list(comments.values_list(*fields))
+    if own_pending_ids:
+        comments = thread_comments(
+            post.pk,
+            own_pending_ids=own_pending_ids,
+            first_tree_id=page and page.first_tree_id,
+            next_tree_id=page and page.next_tree_id,
+        )
+        return list(comments.values_list(*fields))
+    if page is not None:
+        bounds = {"first": page.first_tree_id or 0, "following": page.next_tree_id or NO_TREE_AFTER}
+        return PAGE_OF_THREAD.rows(post_id=post.pk, **bounds)
+    query = THREAD_OUTLINE if fields == OUTLINE_FIELDS else WHOLE_THREAD
+    return query.rows(post_id=post.pk)
 
 
 def thread_page(post, page_number: int, *, own_pending_ids=()) -> tuple[Thread, CommentPage] | None:

@@ -97,7 +97,8 @@ MIDDLEWARE = [
     # First: load balancers probe /healthz by IP over plain HTTP (see msblog/health.py).
     "msblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy header built once (msblog/csp.py).
+    "msblog.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Off unless DATABASE_REPLICA_URL installs the replica router (msblog/routers.py).
     "msblog.routers.PrimaryAfterWriteMiddleware",
@@ -117,6 +118,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Django's form renderer, drawing its commonest widget and label templates in Python.
+FORM_RENDERER = "msblog.forms.FormRenderer"
 
 ROOT_URLCONF = "msblog.urls"
 WSGI_APPLICATION = "msblog.wsgi.application"

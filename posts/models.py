@@ -7,6 +7,7 @@ from django.db.models.functions import StrIndex, Substr
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 
 
@@ -33,8 +34,10 @@ class Author(models.Model):
 
 
 class PostQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, *, now=None):
+        """Posts anyone may read (``now``: the moment to judge by, for prepared queries)."""
+        now = now or timezone.now()
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now)
 
     def scheduled(self):
         """Posts set to publish themselves later: public once their time comes."""
@@ -125,6 +128,17 @@ class Post(models.Model):
             return self.get_absolute_url()
         kwargs = {**self.permalink_kwargs(), "cpage": number}
         return reverse("posts:detail-comment-page", kwargs=kwargs)
+
+    @cached_property
+    def tag_list(self) -> list:
+        """The post's tags, read once (from a prefetch when the list page made one; the
+        post page sets it from its own query)."""
+        return list(self.tags.all())
+
+    @cached_property
+    def related_entry_list(self) -> list:
+        """ "Other relevant posts of interest", read once (set by the post page)."""
+        return list(self.related_entries.all())
 
     @property
     def is_published(self):

@@ -106,12 +106,19 @@ class PostDetailView(DateDetailView):
         """Staff who may edit posts also see drafts and scheduled posts."""
         return self.request.user.has_perm("posts.change_post")
 
-    def get_allow_future(self):
-        return self.can_preview()
-
-    def get_queryset(self):
-        posts = Post.objects.select_related("author").prefetch_related("tags", "related_entries")
-        return posts if self.can_preview() else posts.published()
+    def get_object(self, queryset=None):
+        """The post with its author, tags and "Other relevant posts" (three queries)."""
+        kwargs = self.kwargs
+        post = selectors.post_for_page(
+            kwargs["year"],
+            kwargs["month"],
+            kwargs["day"],
+            kwargs["slug"],
+            preview=self.can_preview(),
+        )
+        if post is None:
+            raise Http404("No post at this address.")
+        return selectors.attach_tags_and_entries(post)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -22,7 +22,7 @@ def sanitize_html(value: str) -> str:
 @register.simple_tag
 def lede_html(post) -> str:
     """The lede, escaped, with each hashtag that is one of the post's tags linked."""
-    slugs = {tag.name.lower(): tag.slug for tag in post.tags.all()}
+    slugs = {tag.name.lower(): tag.slug for tag in post.tag_list}
 
     def link(match: re.Match) -> str:
         slug = slugs.get(match[1].lower())
