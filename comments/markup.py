@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass, field
 from html import escape, unescape
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 
-from comments.links import find_addresses, is_web_address, linkify
+from comments.links import is_web_address, linkify
 
 INLINE_TAGS = frozenset({"a", "em", "i", "strong", "b", "code"})
 TYPED_TAGS = INLINE_TAGS | {"p", "blockquote"}
@@ -219,8 +220,12 @@ def parse(body_html: str) -> Element:
 
 
 def shows_its_address(link: Element, text: str) -> bool:
-    """Whether a link's text is its own address (as linkify makes them)."""
-    return bool(text) and list(find_addresses(text)) == [(0, len(text))]
+    """Whether a link's text is its own address (as linkify makes them): the text, with
+    http:// when it has no scheme, is the link's address (percent-escapes decoded).
+    comment-reply.js applies the same test."""
+    address = text if re.match(r"https?://", text, re.IGNORECASE) else f"http://{text}"
+    href = link.attrs.get("href", "")
+    return bool(text) and address in (href, unquote(href))
 
 
 def as_text(element: Element, *, quotes: str, links: bool) -> str:

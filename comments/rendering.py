@@ -112,8 +112,9 @@ class EntryDrawer:
             f'<article class="comment-body" aria-label="Comment by {name}">\n'
             f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
             f'<a class="comment-permalink" href="#comment-{comment_id}">'
-            f'<time datetime="{created.isoformat()}">{self.long_date(created)} at '
-            f"{created.hour:02d}:{created.minute:02d}</time></a></footer>\n",
+            f'<time datetime="{created.isoformat(timespec="seconds")}">'
+            f"{self.long_date(created)} at {created.hour:02d}:{created.minute:02d}</time></a>"
+            "</footer>\n",
         ]
         if kind == "pending":
             parts.append(PENDING_NOTICE)
@@ -122,7 +123,7 @@ class EntryDrawer:
             edited = row[EDITED].astimezone(self.zone)
             parts.append(
                 f'<p class="comment-edited">Edited by the blog team on <time datetime='
-                f'"{edited.isoformat()}">{self.long_date(edited)}</time>.</p>\n'
+                f'"{edited.isoformat(timespec="seconds")}">{self.long_date(edited)}</time>.</p>\n'
             )
         if kind == "comment" and self.comments_open:
             parts.append(self.reply_links(comment_id, name))
