@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
 from comments import services
+from comments.links import is_web_address
 from comments.models import Comment, CommentEvent
 from comments.moderation import count_links
 
@@ -97,7 +98,7 @@ class CommentAdmin(admin.ModelAdmin):
         "in_reply_to",
         "author_name",
         "author_email",
-        "author_url",
+        "website",
         "ip_address",
         "created_at",
         "status",
@@ -158,6 +159,15 @@ class CommentAdmin(admin.ModelAdmin):
         lines = [(comment.author_name,)]
         lines += [(value,) for value in (comment.author_email, comment.author_url) if value]
         return format_html_join(mark_safe("<br>"), "{}", lines)
+
+    @admin.display(description="website")
+    def website(self, comment):
+        # A link only to an http(s) address: Django's own display would link ftp: too.
+        if is_web_address(comment.author_url):
+            return format_html(
+                '<a href="{0}" rel="noopener noreferrer">{0}</a>', comment.author_url
+            )
+        return comment.author_url or "—"
 
     @admin.display(description="links")
     def links(self, comment):

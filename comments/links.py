@@ -37,6 +37,8 @@ WEB_SCHEMES = frozenset({"http", "https"})
 ADDRESS_HINT = re.compile(
     r"https?://|www\.|\.(?:com|org|net|edu|gov|int|mil)(?![\w-])", re.IGNORECASE
 )
+# A host name in its ASCII form (maybe ending in a dot), an IPv4 or an IPv6 address.
+HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?\.?|[0-9a-f:.]+)$")
 DOMAIN_ENDINGS = (".com", ".org", ".net", ".edu", ".gov", ".int", ".mil")
 DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 # An address runs until a space, a control character, markup or a quote mark.
@@ -54,14 +56,20 @@ LINK_TEMPLATE = '<a href="{href}" rel="nofollow ugc noopener">{text}</a>'
 
 
 def is_web_address(url: str) -> bool:
-    """Whether ``url`` is an absolute http(s) address, safe to put in a link."""
+    """Whether ``url`` is an absolute http(s) address with a real host name, safe to put
+    in a link."""
     if not url or url != url.strip() or any(ord(c) < 32 or c == "\x7f" for c in url):
         return False
     try:
         parts = urlsplit(url)
-    except ValueError:
+        name = parts.hostname or ""
+        host = name.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
         return False
-    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+    # Letters of any script, but nothing the IDNA codec would quietly drop (invisible
+    # joiners), which browsers and nh3 would refuse.
+    letters = all(c.isalnum() or c in ".-:" for c in name)
+    return parts.scheme.lower() in WEB_SCHEMES and letters and bool(HOST.match(host))
 
 
 def find_addresses(text: str):
@@ -98,7 +106,8 @@ def address_start(text: str, hint: re.Match) -> int:
         if not text[start].isalnum():
             return -1
     before = text[start - 1] if start else " "
-    return -1 if before.isalnum() or before in "_.@-" else start
+    # Not the middle of a word, an email address or another scheme's address (ftp://).
+    return -1 if before.isalnum() or before in "_.@-/:" else start
 
 
 def address_proper(candidate: str) -> str:

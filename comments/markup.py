@@ -36,8 +36,12 @@ ALLOWED_TAGS = TYPED_TAGS | {"br"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 LINK_REL = "nofollow ugc noopener"
 
-# A candidate tag: one of the typed names, then anything up to ">" (checked below).
-TAG = re.compile(r"<(/?)(blockquote|strong|code|em|a|b|i|p)(?![\w-])([^<>]*)>", re.IGNORECASE)
+# A candidate tag: one of the typed names, then anything up to ">" (checked below) that
+# is not markup itself, unless quoted as an attribute's value is.
+TAG = re.compile(
+    r"<(/?)(blockquote|strong|code|em|a|b|i|p)(?![\w-])((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>",
+    re.IGNORECASE,
+)
 ATTRIBUTE = re.compile(
     r"\s+([a-zA-Z]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+))", re.IGNORECASE
 )

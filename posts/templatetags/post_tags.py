@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from comments.links import is_web_address
 from posts import selectors
 
 register = template.Library()
@@ -17,6 +18,12 @@ HASHTAG_RE = re.compile(r"#(\w+)")
 def sanitize_html(value: str) -> str:
     """Post HTML through an allow-list, whoever wrote it."""
     return mark_safe(nh3.clean(value or ""))  # noqa: S308 -- nh3 output is sanitised
+
+
+@register.filter
+def web_address(url: str) -> str:
+    """``url`` if it is an http(s) address, to link to; otherwise nothing."""
+    return url if is_web_address(url) else ""
 
 
 @register.simple_tag
