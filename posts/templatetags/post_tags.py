@@ -2,12 +2,14 @@ import re
 
 import nh3
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from comments.links import is_web_address
 from posts import selectors
+from posts.caching import cached_fragment
 
 register = template.Library()
 
@@ -47,13 +49,26 @@ def lede_html(post) -> str:
     return mark_safe("".join(html))  # noqa: S308 -- built from escaped text and format_html
 
 
-@register.inclusion_tag("posts/_sidebar.html")
-def sidebar():
-    """Recent posts and recent approved comments: two queries on every page."""
-    return {
-        "recent_posts": selectors.recent_posts(),
-        "recent_comments": selectors.recent_comments(),
-    }
+@register.simple_tag(takes_context=True)
+def sidebar(context):
+    """Recent posts and recent approved comments: two queries, the same on every page.
+
+    Kept under the content version when the page has read it already (pages cached
+    under it do), so after a change the first page drawn shares it with the others."""
+
+    def render() -> str:
+        return render_to_string(
+            "posts/_sidebar.html",
+            {
+                "recent_posts": selectors.recent_posts(),
+                "recent_comments": selectors.recent_comments(),
+            },
+        )
+
+    version = getattr(context.get("request"), "content_version", None)
+    if version is None:
+        return mark_safe(render())  # noqa: S308 -- a template's output, escaped there
+    return mark_safe(cached_fragment(f"sidebar:{version.key}", render))  # noqa: S308 -- same
 
 
 @register.simple_tag
