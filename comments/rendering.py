@@ -79,7 +79,9 @@ def render_thread(
 
 
 class EntryDrawer:
-    """Draws one comment; what is the same for every comment is worked out once."""
+    """Draws one comment. What is the same for every comment is worked out once, and what
+    repeats (an author's name and link, a day's date) once per thread: a long thread is
+    mostly a few regulars over a few days."""
 
     def __init__(self, *, page_url: str, comments_open: bool, addition: Addition | None):
         self.page_url = escape(page_url)
@@ -88,6 +90,8 @@ class EntryDrawer:
         self.cap = settings.COMMENTS_MAX_VISUAL_DEPTH
         self.zone = timezone.get_current_timezone()
         self.months = {number: str(name) for number, name in MONTHS.items()}
+        self.authors: dict[tuple, tuple[str, str]] = {}
+        self.days: dict[tuple, str] = {}
 
     def __call__(self, row: tuple, kind: str) -> str:
         comment_id, level = row[ID], row[LEVEL]
@@ -101,34 +105,42 @@ class EntryDrawer:
         # A placeholder shows none of its comment's text (rendered for nobody).
         if kind in PLACEHOLDERS:
             return opening + PLACEHOLDERS[kind] + extra
-        name = escape(row[NAME])
-        author = name
-        if row[URL] and is_web_address(row[URL]):
-            author = f'<a href="{escape(row[URL])}" rel="external nofollow ugc noopener">{name}</a>'
-        badge = ' <span class="team-badge">Blog team</span>' if row[USER] else ""
+        name, author = self.author(row)
         created = row[CREATED].astimezone(self.zone)
-        parts = [
-            opening,
-            f'<article class="comment-body" aria-label="Comment by {name}">\n'
-            f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
+        notice = PENDING_NOTICE if kind == "pending" else ""
+        edited = self.edited(row[EDITED]) if row[EDITED] else ""
+        reply = (
+            self.reply_links(comment_id, name) if kind == "comment" and self.comments_open else ""
+        )
+        return (
+            f'{opening}<article class="comment-body" aria-label="Comment by {name}">\n'
+            f'<footer class="comment-meta">{author} '
             f'<a class="comment-permalink" href="#comment-{comment_id}">'
             f'<time datetime="{created.isoformat(timespec="seconds")}">'
             f"{self.long_date(created)} at {created.hour:02d}:{created.minute:02d}</time></a>"
-            "</footer>\n",
-        ]
-        if kind == "pending":
-            parts.append(PENDING_NOTICE)
-        parts.append(f'<div class="comment-content">{row[HTML]}</div>\n')
-        if row[EDITED]:
-            edited = row[EDITED].astimezone(self.zone)
-            parts.append(
-                f'<p class="comment-edited">Edited by the blog team on <time datetime='
-                f'"{edited.isoformat(timespec="seconds")}">{self.long_date(edited)}</time>.</p>\n'
-            )
-        if kind == "comment" and self.comments_open:
-            parts.append(self.reply_links(comment_id, name))
-        parts.append(f"{extra}</article>\n")
-        return "".join(parts)
+            f'</footer>\n{notice}<div class="comment-content">{row[HTML]}</div>\n'
+            f"{edited}{reply}{extra}</article>\n"
+        )
+
+    def author(self, row: tuple) -> tuple[str, str]:
+        """The escaped name, and the author's part of the byline (a link only to http(s))."""
+        key = (row[NAME], row[URL], bool(row[USER]))
+        if key not in self.authors:
+            name = escape(row[NAME])
+            author = name
+            if row[URL] and is_web_address(row[URL]):
+                url = escape(row[URL])
+                author = f'<a href="{url}" rel="external nofollow ugc noopener">{name}</a>'
+            badge = ' <span class="team-badge">Blog team</span>' if row[USER] else ""
+            self.authors[key] = (name, f'<b class="comment-author">{author}</b>{badge}')
+        return self.authors[key]
+
+    def edited(self, moment) -> str:
+        edited = moment.astimezone(self.zone)
+        return (
+            f'<p class="comment-edited">Edited by the blog team on <time datetime='
+            f'"{edited.isoformat(timespec="seconds")}">{self.long_date(edited)}</time>.</p>\n'
+        )
 
     def reply_links(self, comment_id: int, name: str) -> str:
         # Without JavaScript both work through ?replytocom= (quote=1 fills the form with
@@ -143,4 +155,7 @@ class EntryDrawer:
         )
 
     def long_date(self, moment) -> str:
-        return f"{moment.day} {self.months[moment.month]} {moment.year}"
+        day = (moment.year, moment.month, moment.day)
+        if day not in self.days:
+            self.days[day] = f"{moment.day} {self.months[moment.month]} {moment.year}"
+        return self.days[day]

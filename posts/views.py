@@ -15,8 +15,11 @@ from taggit.models import Tag
 
 from comments.selectors import discussion_for
 from posts import selectors
+from posts.caching import placeholder
 from posts.models import Author, Post, attach_comment_counts
 from posts.pagecache import CSRF_PLACEHOLDER, TIMESTAMP_PLACEHOLDER, serve_public_page
+
+THREAD_MARKER = placeholder("thread")
 
 
 class CommentCountsOnPage:
@@ -127,6 +130,11 @@ class PostDetailView(DateDetailView):
         if discussion is None:
             raise Http404("This post has no such page of comments.")
         context.update(discussion)
+        # A long thread is megabytes of HTML: the template draws a marker in its place and
+        # the rendered page gets the thread then (splice_thread), so that the template
+        # engine never copies it from node to node and block to block.
+        self.thread_html = context["thread_html"]
+        context["thread_html"] = THREAD_MARKER
         if self.page_cacheable:
             context.update(
                 page_cacheable=True,
@@ -146,7 +154,12 @@ class PostDetailView(DateDetailView):
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
+        response.add_post_render_callback(self.splice_thread)
         if not self.object.is_published:
             add_never_cache_headers(response)
         response.form_post_id = self.object.pk
         return response
+
+    def splice_thread(self, response):
+        thread = self.thread_html.encode()
+        response.content = response.content.replace(THREAD_MARKER.encode(), thread, 1)
