@@ -178,6 +178,12 @@ if DATABASE_REPLICA_URL:
     }
     DATABASE_ROUTERS = ["msblog.routers.PrimaryReplicaRouter"]
 
+# PostgreSQL: the reads every page makes (msblog/prepared.py) are prepared statements,
+# planned once per connection instead of on every request. Everything else keeps
+# Django's client-side binding. A connection pooler in transaction mode needs to support
+# prepared statements (PgBouncer 1.21+ with max_prepared_statements), or set this off.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, local memory otherwise. App servers share cached

@@ -142,3 +142,25 @@ def test_a_long_thread_is_spliced_into_the_page_whole(client, page_soup, setting
         assert "msblog-thread-" not in content
         assert content.index('id="comments"') < content.index("comment-list")
         assert content.index("comment-list") < content.index('id="respond"')
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("prepared", [True, False])
+def test_page_reads_are_prepared_statements_on_postgresql(client, settings, prepared):
+    """On PostgreSQL the reads every page makes are prepared statements, planned once per
+    connection (DATABASE_PREPARED_STATEMENTS); Django's other queries never are."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    post = make_post(tags=["MSBlog"])
+    make_comment(post)
+    for _ in range(3):
+        assert client.get(post.get_absolute_url()).status_code == 200
+    statements = prepared_statements()
+    assert any("posts_contentversion" in sql for sql in statements) == prepared
+    assert any('FROM "comments_comment"' in sql for sql in statements) == prepared
+    assert not any("django_session" in sql or "auth_user" in sql for sql in statements)
