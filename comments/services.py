@@ -332,7 +332,7 @@ def comment_render(*, comment_id: int) -> bool:
     return True
 
 
-def comments_render(*, batch_size: int = 1000, progress=None) -> tuple[int, int]:
+def comments_render(*, batch_size: int = 1000) -> tuple[int, int]:
     """Render every comment's stored HTML again (after comments.markup changed).
 
     Returns (comments read, comments changed). Safe while the site runs: each batch is
@@ -359,8 +359,6 @@ def comments_render(*, batch_size: int = 1000, progress=None) -> tuple[int, int]
                     changed += Comment.objects.filter(pk=pk, body=body).update(body_html=html)
         read += len(rows)
         last_pk = rows[-1][0]
-        if progress:
-            progress(read, changed)
 
 
 def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
