@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from comments import (
@@ -25,6 +26,7 @@ from comments import (
     services,
 )
 from comments.admin_filters import SenderFilter, ThreadPositionFilter
+from comments.links import is_web_address
 from comments.models import BlockedSender, Comment, CommentEvent, ModerationBatch, Subscription
 from msblog.adminlists import ForgivingListMixin
 from msblog.siteurl import ViewOnSiteURL
@@ -93,7 +95,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         "in_reply_to",
         "author_name",
         "author_email",
-        "author_url",
+        "website",
         "ip_address",
         "created_at",
         "status",
@@ -200,6 +202,15 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         if comment.parent.placeholder:
             return queue.MISSING.capitalize()
         return f"#{comment.parent.pk} {comment.parent.author_name}: {comment.parent.excerpt}"
+
+    @admin.display(description="website")
+    def website(self, comment):
+        # A link only to an http(s) address: Django's own display would link ftp: too.
+        if is_web_address(comment.author_url):
+            return format_html(
+                '<a href="{0}" rel="noopener noreferrer">{0}</a>', comment.author_url
+            )
+        return comment.author_url or "—"
 
     @admin.display(description="links")
     def links(self, comment):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
+from comments.markup import render_comment_html
 from comments.models import Comment
 from comments.services import lock_comment_tree
 from posts.caching import content_changed
@@ -36,6 +37,8 @@ def bulk_create_forest(items: list[NewComment], *, batch_size: int = 2000) -> li
 
 def insert_forest(items: list[NewComment], comments: list[Comment], batch_size: int):
     roots = link_children(items)
+    for comment in comments:
+        comment.body_html = render_comment_html(comment.body)
     with transaction.atomic():
         content_changed()  # first: see posts.caching
         lock_comment_tree(None)

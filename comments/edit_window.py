@@ -19,11 +19,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from comments import services
 from comments.models import Comment, CommentEvent
 from comments.moderation import moderation_verdict, validate_content
+from comments.rendering import ID
 from posts.caching import content_changed
 
 COOKIE_NAME = "msblog_edit"
@@ -95,6 +97,27 @@ def editable_ids(request, post) -> dict[int, datetime.datetime]:
         return {}
     rows = editable(Comment.objects.filter(pk__in=ids, post=post)).values_list("pk", "created_at")
     return {pk: created_at + window() for pk, created_at in rows}
+
+
+def own_actions(editable: dict[int, datetime.datetime]):
+    """The Edit and Delete links drawn inside each of ``editable`` (from ``editable_ids``)
+    in the thread, as a comments.rendering addition; None when there are none."""
+    if not editable:
+        return None
+
+    def links(row: tuple, kind: str) -> str:
+        comment_id = row[ID]
+        if comment_id not in editable:
+            return ""
+        closes = timezone.localtime(editable[comment_id]).replace(microsecond=0)
+        return (
+            f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
+            f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
+            f'<span class="own-actions-until">(until <time datetime="{closes.isoformat()}">'
+            f"{closes:%H:%M}</time>)</span></p>\n"
+        )
+
+    return links
 
 
 def comment_for_author(request, comment_id: int) -> Comment:

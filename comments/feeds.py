@@ -13,7 +13,6 @@ from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from comments.models import Comment
-from comments.templatetags.comment_tags import comment_text
 from posts.feeds import BaseFeed
 from posts.models import Post
 from posts.selectors import LINK_FIELDS
@@ -31,7 +30,7 @@ class LatestCommentsFeed(BaseFeed):
         return (
             self.comments(obj)
             .select_related("post")
-            .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
+            .only("author_name", "body_html", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
             .order_by("-created_at", "-pk")[: settings.FEED_ITEMS]
         )
 
@@ -39,8 +38,8 @@ class LatestCommentsFeed(BaseFeed):
         return f"Comment on {comment.post.title} by {comment.author_name}"
 
     def item_description(self, comment):
-        # The same escaped, linkified HTML the post page shows.
-        return comment_text(comment.body)
+        # The same sanitised HTML the post page shows, stored when the comment was written.
+        return comment.body_html
 
     def item_link(self, comment):
         return comment.get_absolute_url()

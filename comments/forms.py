@@ -52,6 +52,11 @@ class CommentForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
         error_messages={"required": "Please type a comment."},
+        # What comments/markup.py allows, as WordPress lists it under its form.
+        help_text=(
+            "Blank lines start new paragraphs and web addresses become links. You may use "
+            '<b>, <i>, <strong>, <em>, <code>, <blockquote> and <a href="https://…">.'
+        ),
     )
     # No ":" after a checkbox's label, which follows the box.
     notify_replies = forms.BooleanField(

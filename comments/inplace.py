@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from comments import selectors
 from comments.models import Comment
-from comments.rendering import render_thread
+from comments.rendering import ID, PLACEHOLDER, STATUS, render_thread
 
 Status = Comment.Status
 BUTTONS = {  # what each status offers in place
@@ -36,19 +36,19 @@ def moderation_thread_part(request, post, *, page_number: int, page_url: str, co
             "pk", "moderation_reason"
         )
     )
-    page = selectors.comment_page(post, page_number, own_pending_ids=pending)
-    if page is None:
+    found = selectors.thread_page(post, page_number, own_pending_ids=pending)
+    if found is None:
         return None
-    thread = selectors.thread_for_post(post, own_pending_ids=pending, page=page)
+    thread, page = found
     controls = InPlaceControls(request, post=post, page_url=page_url, reasons=pending)
     html = render_thread(
-        thread, page_url=page_url, comments_open=comments_open, moderation=controls.render
+        thread,
+        page_url=page_url,
+        comments_open=comments_open,
+        addition=controls.render,
+        pending_notice=False,
     )
-    return {
-        "html": controls.summary(len(pending)) + html,
-        "count": Comment.objects.public().filter(post=post).count(),
-        "page": page,
-    }
+    return {"html": controls.summary(len(pending)) + html, "count": thread.count, "page": page}
 
 
 class InPlaceControls:
@@ -76,21 +76,22 @@ class InPlaceControls:
             "</p>\n"
         )
 
-    def render(self, entry) -> str:
-        comment = entry.comment
-        buttons = BUTTONS.get(comment.status)
+    def render(self, row: tuple, kind: str) -> str:
+        """The controls inside one comment of the thread (a row, comments.rendering)."""
+        comment_id, status = row[ID], row[STATUS]
+        buttons = None if row[PLACEHOLDER] else BUTTONS.get(status)
         if buttons is None:
             return ""
-        pending = comment.status == Status.PENDING
-        here = escape(f"{self.page_url}#comment-{comment.id}")
+        pending = status == Status.PENDING
+        here = escape(f"{self.page_url}#comment-{comment_id}")
         away = escape(f"{self.page_url}#comments")
         parts = [
             f'<form class="comment-moderation{" is-pending" if pending else ""}" method="post" '
-            f'action="{escape(moderate_url(comment.id, buttons[0][0]))}">\n'
+            f'action="{escape(moderate_url(comment_id, buttons[0][0]))}">\n'
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">\n'
         ]
         if pending:
-            reason = escape(self.reasons.get(comment.id, ""))
+            reason = escape(self.reasons.get(comment_id, ""))
             parts.append(
                 f'<p class="moderation-status"><strong>Pending</strong>'
                 f"{' · held: ' + reason if reason else ''}</p>\n"
@@ -98,11 +99,11 @@ class InPlaceControls:
         for action, label in buttons:
             target = here if action == "approve" else away
             parts.append(
-                f'<button type="submit" formaction="{escape(moderate_url(comment.id, action))}" '
+                f'<button type="submit" formaction="{escape(moderate_url(comment_id, action))}" '
                 f'name="next" value="{target}">{label}<span class="visually-hidden"> comment '
-                f"#{comment.id}</span></button>\n"
+                f"#{comment_id}</span></button>\n"
             )
-        change = reverse("admin:comments_comment_change", args=[comment.id])
+        change = reverse("admin:comments_comment_change", args=[comment_id])
         parts.append(f'<a href="{escape(change)}">Open in the admin</a>\n</form>\n')
         return "".join(parts)
 

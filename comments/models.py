@@ -9,6 +9,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from comments.markup import comment_excerpt, render_comment_html
 from posts.models import Post
 
 HIDING_STATUSES = ("pending", "spam")  # a comment in these hides its whole branch
@@ -28,10 +29,10 @@ class CommentQuerySet(TreeQuerySet):
             Exists(hidden_ancestor)
         )
 
-    def readable(self):
+    def readable(self, *, now=None):
         """Public comments on published posts and pages without a password: what lists
         outside a post page may show (sidebar, feeds, search, comment links)."""
-        return self.public().filter(post__in=Post.objects.visible().unprotected())
+        return self.public().filter(post__in=Post.objects.visible(now=now).unprotected())
 
     def in_thread(self, *, own_pending_ids=()):
         """Rows a thread is drawn from: public comments, removed ones and stand-ins (shown
@@ -85,7 +86,12 @@ class Comment(MPTTModel):
         related_name="comments",
         help_text="Set when a member of the blog team wrote the comment.",
     )
-    body = models.TextField(help_text="Plain text; blank lines separate paragraphs.")
+    body = models.TextField(
+        help_text="As the commenter typed it: plain text with a little markup (README "
+        '"Comments"); blank lines separate paragraphs.'
+    )
+    # The HTML readers see, rendered from body once when it is written (comments.markup).
+    body_html = models.TextField(editable=False, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
@@ -149,8 +155,8 @@ class Comment(MPTTModel):
 
     @property
     def excerpt(self):
-        text = " ".join(self.body.split())
-        return text if len(text) <= 80 else f"{text[:79]}…"
+        """The comment's own words on one line, as readers see them (without markup)."""
+        return comment_excerpt(self.body_html or render_comment_html(self.body))
 
     def get_absolute_url(self):
         """The comment's permalink, which redirects to the right page of its thread."""

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from comments import trust
 from comments.delivery import send_once
+from comments.links import is_web_address
+from comments.markup import plain_text
 from comments.models import Comment, Commenter
 from comments.roles import MODERATORS_GROUP
 from msblog.siteurl import absolute_url as absolute
@@ -67,6 +69,7 @@ def notify_moderators(comment_id: int, *, sender: str = "") -> None:
         return
     context = {
         "comment": comment,
+        "website": website_line(comment.author_url),
         "site_name": settings.SITE_NAME,
         "admin_url": absolute(reverse("admin:comments_comment_change", args=[comment.pk])),
         "queue_url": absolute(
@@ -84,6 +87,12 @@ def notify_moderators(comment_id: int, *, sender: str = "") -> None:
     send_once(f"moderators:{comment.pk}:{queued.pk if queued else 0}", message, sender=sender)
 
 
+def website_line(url: str) -> str:
+    if not url:
+        return "(none)"
+    return url if is_web_address(url) else f"{url} (not an http or https address: never linked)"
+
+
 def notify_parent_author(reply_id: int, *, sender: str = "") -> None:
     """Tell a commenter who asked for it that a reply to their comment was approved.
     ``sender`` names the task sending it (comments.delivery)."""
@@ -97,6 +106,8 @@ def notify_parent_author(reply_id: int, *, sender: str = "") -> None:
     unsubscribe_url = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(parent)]))
     context = {
         "reply": reply,
+        # As readers see it, in plain text: quotes marked "> ", links with their address.
+        "reply_text": plain_text(reply.body_html, quotes="mark", links=True),
         "parent": parent,
         "site_name": settings.SITE_NAME,
         "reply_url": absolute(reply.get_absolute_url()),

@@ -1,26 +1,49 @@
-"""The thread's HTML, built in one flat loop.
+"""The thread's HTML, built in one flat loop over plain rows.
 
 Why not a template: Django's template engine spends about 0.3 ms resolving names and
 filters for each comment, which made a 1,000-comment thread take ~400 ms to render
-(benchmarks/post_page.py). This loop builds the same markup at a small fraction of that.
-Every value that comes from a comment goes through ``html.escape`` (quotes included) or
-through ``comment_text``, which escapes before it links URLs, so the rule "escape
-everything a commenter writes" holds here exactly as in a template.
+(benchmarks/post_page.py). Why not model instances: building them costs more than
+drawing the comment. A comment's text is stored as HTML when it is written
+(``Comment.body_html``, escaped, linked and sanitised by comments.markup), so drawing it
+is a string join; every other value from a comment goes through ``html.escape`` (quotes
+included), and its author's website is a link only when it is an http(s) address.
+
+What one reader alone sees (a moderator's buttons, the edit link on one's own comment)
+is not drawn here: pass ``addition``, a small function of the row and its kind that
+returns HTML to add inside that comment, and the thread is then not cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
-from comments.templatetags.comment_tags import comment_text
+from comments.links import is_web_address
 
 if TYPE_CHECKING:
-    from comments.selectors import Thread, ThreadEntry
+    from comments.selectors import Thread
+
+# A thread row: a plain tuple of these columns, in this order (comments.selectors reads
+# them; the first five are also the layout of its lighter paging rows).
+THREAD_FIELDS = (
+    "id",
+    "parent_id",
+    "level",
+    "status",
+    "placeholder",
+    "author_name",
+    "author_url",
+    "user_id",
+    "created_at",
+    "edited_at",
+    "body_html",
+)
+ID, PARENT, LEVEL, STATUS, PLACEHOLDER, NAME, URL, USER, CREATED, EDITED, HTML = range(11)
 
 PLACEHOLDERS = {
     "removed": '<p class="comment-placeholder">This comment was removed.</p>\n',
@@ -30,97 +53,129 @@ PLACEHOLDERS = {
 }
 PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
 
+Addition = Callable[[tuple, str], str]  # (row, kind) -> HTML inside that comment
+
 
 def render_thread(
-    thread: Thread, *, page_url: str, comments_open: bool, moderation=None, own_editable=None
+    thread: Thread,
+    *,
+    page_url: str,
+    comments_open: bool,
+    addition: Addition | None = None,
+    pending_notice: bool = True,
 ) -> str:
-    """``moderation``, for a moderator's page only, adds its markup to each comment
-    (comments.inplace). ``own_editable``: {id: when its edit window closes} for the
-    viewer's own comments (comments.edit_window); never given for a thread cached for
-    everyone."""
-    if not thread.entries:
+    """``pending_notice``: tell the reader a pending comment is theirs, awaiting moderation
+    (a moderator's page marks pending comments its own way, comments.inplace)."""
+    if not thread.rows:
         return ""
-    months = {number: str(name) for number, name in MONTHS.items()}
-    parts = ['<ol class="comment-list">\n']
-    for index, entry in enumerate(thread.entries):
-        if entry.opens:
-            parts.append('<ol class="children">\n')
-        elif index:
-            parts.append("</li>\n" + "</ol></li>\n" * len(entry.closes))
-        parts.append(render_entry(entry, months, page_url, comments_open, moderation))
-        if own_editable and entry.comment.id in own_editable:
-            parts[-1] = with_own_actions(parts[-1], entry.comment.id, own_editable)
-    parts.append("</li>\n" + "</ol></li>\n" * len(thread.final_closes) + "</ol>\n")
-    return "".join(parts)
-
-
-def render_entry(
-    entry: ThreadEntry, months, page_url: str, comments_open: bool, moderation=None
-) -> str:
-    comment = entry.comment
-    classes = f"comment depth-{comment.level + 1}"
-    if entry.capped:
-        classes += " depth-capped"
-    if comment.user_id:
-        classes += " by-team"
-    opening = f'<li id="comment-{comment.id}" class="{classes}">\n'
-    # A placeholder shows none of its comment's text (rendered for nobody).
-    if entry.kind in PLACEHOLDERS:
-        return opening + PLACEHOLDERS[entry.kind]
-    name = escape(comment.author_name)
-    author = name
-    if comment.author_url:
-        url = escape(comment.author_url)
-        author = f'<a href="{url}" rel="external nofollow ugc noopener">{name}</a>'
-    badge = ' <span class="team-badge">Blog team</span>' if comment.user_id else ""
-    created = timezone.localtime(comment.created_at)
-    parts = [
-        opening,
-        f'<article class="comment-body" aria-label="Comment by {name}">\n',
-        f'<footer class="comment-meta"><b class="comment-author">{author}</b>{badge} '
-        f'<a class="comment-permalink" href="#comment-{comment.id}">'
-        f'<time datetime="{iso(created)}">{long_date(created, months)} at '
-        f"{created:%H:%M}</time></a></footer>\n",
-    ]
-    if entry.kind == "pending" and moderation is None:
-        parts.append(PENDING_NOTICE)
-    parts.append(f'<div class="comment-content">{comment_text(comment.body)}</div>\n')
-    if comment.edited_at:
-        edited = timezone.localtime(comment.edited_at)
-        parts.append(
-            f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{iso(edited)}">{long_date(edited, months)}</time>.</p>\n'
-        )
-    if entry.kind == "comment" and comments_open:
-        parts.append(
-            f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
-            f'href="{escape(page_url)}?replytocom={comment.id}#respond" '
-            f'data-comment-id="{comment.id}" data-author="{name}" '
-            f'aria-label="Reply to {name}">Reply</a></p>\n'
-        )
-    if moderation is not None:
-        parts.append(moderation(entry))
-    parts.append("</article>\n")
-    return "".join(parts)
-
-
-def iso(moment) -> str:
-    """A datetime attribute HTML accepts: to the second (HTML allows at most milliseconds)."""
-    return moment.isoformat(timespec="seconds")
-
-
-def long_date(moment, months) -> str:
-    return f"{moment.day} {months[moment.month]} {moment.year}"
-
-
-def with_own_actions(entry_html: str, comment_id: int, own_editable) -> str:
-    """Add the author's Edit and Delete links to their comment's markup, before its end."""
-    closes = timezone.localtime(own_editable[comment_id])
-    links = (
-        f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
-        f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
-        f'<span class="own-actions-until">(until <time datetime="{iso(closes)}">'
-        f"{closes:%H:%M}</time>)</span></p>\n"
+    draw = EntryDrawer(
+        page_url=page_url,
+        comments_open=comments_open,
+        addition=addition,
+        pending_notice=pending_notice,
     )
-    head, found, end = entry_html.rpartition("</article>")
-    return f"{head}{links}</article>{end}" if found else entry_html
+    parts = ['<ol class="comment-list">\n']
+    previous = None
+    for row, kind in zip(thread.rows, thread.kinds, strict=True):
+        level = row[LEVEL]
+        if previous is None:
+            pass
+        elif level > previous:
+            parts.append('<ol class="children">\n')
+        else:
+            parts.append("</li>\n" + "</ol></li>\n" * (previous - level))
+        parts.append(draw(row, kind))
+        previous = level
+    parts.append("</li>\n" + "</ol></li>\n" * previous + "</ol>\n")
+    return "".join(parts)
+
+
+class EntryDrawer:
+    """Draws one comment. What is the same for every comment is worked out once, and what
+    repeats (an author's name and link, a day's date) once per thread: a long thread is
+    mostly a few regulars over a few days."""
+
+    def __init__(
+        self,
+        *,
+        page_url: str,
+        comments_open: bool,
+        addition: Addition | None,
+        pending_notice: bool = True,
+    ):
+        self.page_url = escape(page_url)
+        self.comments_open = comments_open
+        self.addition = addition
+        self.pending_notice = PENDING_NOTICE if pending_notice else ""
+        self.cap = settings.COMMENTS_MAX_VISUAL_DEPTH
+        self.zone = timezone.get_current_timezone()
+        self.months = {number: str(name) for number, name in MONTHS.items()}
+        self.authors: dict[tuple, tuple[str, str]] = {}
+        self.days: dict[tuple, str] = {}
+
+    def __call__(self, row: tuple, kind: str) -> str:
+        comment_id, level = row[ID], row[LEVEL]
+        classes = f"comment depth-{level + 1}"
+        if level >= self.cap:
+            classes += " depth-capped"
+        if row[USER]:
+            classes += " by-team"
+        extra = self.addition(row, kind) if self.addition else ""
+        opening = f'<li id="comment-{comment_id}" class="{classes}">\n'
+        # A placeholder shows none of its comment's text (rendered for nobody).
+        if kind in PLACEHOLDERS:
+            return opening + PLACEHOLDERS[kind] + extra
+        name, author = self.author(row)
+        created = row[CREATED].astimezone(self.zone)
+        notice = self.pending_notice if kind == "pending" else ""
+        edited = self.edited(row[EDITED]) if row[EDITED] else ""
+        reply = (
+            self.reply_links(comment_id, name) if kind == "comment" and self.comments_open else ""
+        )
+        return (
+            f'{opening}<article class="comment-body" aria-label="Comment by {name}">\n'
+            f'<footer class="comment-meta">{author} '
+            f'<a class="comment-permalink" href="#comment-{comment_id}">'
+            f'<time datetime="{created.isoformat(timespec="seconds")}">'
+            f"{self.long_date(created)} at {created.hour:02d}:{created.minute:02d}</time></a>"
+            f'</footer>\n{notice}<div class="comment-content">{row[HTML]}</div>\n'
+            f"{edited}{reply}{extra}</article>\n"
+        )
+
+    def author(self, row: tuple) -> tuple[str, str]:
+        """The escaped name, and the author's part of the byline (a link only to http(s))."""
+        key = (row[NAME], row[URL], bool(row[USER]))
+        if key not in self.authors:
+            name = escape(row[NAME])
+            author = name
+            if row[URL] and is_web_address(row[URL]):
+                url = escape(row[URL])
+                author = f'<a href="{url}" rel="external nofollow ugc noopener">{name}</a>'
+            badge = ' <span class="team-badge">Blog team</span>' if row[USER] else ""
+            self.authors[key] = (name, f'<b class="comment-author">{author}</b>{badge}')
+        return self.authors[key]
+
+    def edited(self, moment) -> str:
+        edited = moment.astimezone(self.zone)
+        return (
+            f'<p class="comment-edited">Edited by the blog team on <time datetime='
+            f'"{edited.isoformat(timespec="seconds")}">{self.long_date(edited)}</time>.</p>\n'
+        )
+
+    def reply_links(self, comment_id: int, name: str) -> str:
+        # Without JavaScript both work through ?replytocom= (quote=1 fills the form with
+        # the quoted comment); comment-reply.js answers them in place.
+        target = f"{self.page_url}?replytocom={comment_id}"
+        data = f'data-comment-id="{comment_id}" data-author="{name}"'
+        return (
+            f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
+            f'href="{target}#respond" {data} aria-label="Reply to {name}">Reply</a> '
+            f'<a class="comment-quote-link" rel="nofollow" href="{target}&amp;quote=1#respond" '
+            f'{data} aria-label="Quote {name}">Quote</a></p>\n'
+        )
+
+    def long_date(self, moment) -> str:
+        day = (moment.year, moment.month, moment.day)
+        if day not in self.days:
+            self.days[day] = f"{moment.day} {self.months[moment.month]} {moment.year}"
+        return self.days[day]

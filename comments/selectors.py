@@ -7,82 +7,68 @@ from django.utils.safestring import mark_safe
 
 from comments import edit_window, inplace, refused
 from comments.forms import CommentForm
+from comments.markup import quote_markup
 from comments.models import Comment
 from comments.moderation import closed_reason
 from comments.pending import pending_ids
-from comments.rendering import render_thread
-from posts.caching import Version, cached_fragment, request_version
-
-# What a thread shows of each comment, read as plain rows (no model instances: a long
-# thread would spend most of its time building them).
-THREAD_FIELDS = (
-    "id",
-    "parent_id",
-    "level",
-    "status",
-    "placeholder",
-    "author_name",
-    "author_url",
-    "user_id",
-    "created_at",
-    "edited_at",
-    "body",
+from comments.rendering import (
+    ID,
+    PARENT,
+    PLACEHOLDER,
+    STATUS,
+    THREAD_FIELDS,
+    Addition,
+    render_thread,
 )
-
-
-@dataclass
-class ThreadEntry:
-    comment: tuple  # a row with THREAD_FIELDS
-    kind: str  # "comment", "pending", "removed" or "missing"
-    opens: bool = False  # starts a nested list inside the previous comment
-    closes: range = range(0)  # nested lists to close before this comment
-    capped: bool = False  # deep enough that the page stops indenting further
+from msblog.prepared import PreparedQuery
+from posts.caching import Version, cached_fragment, request_version
 
 
 @dataclass
 class Thread:
-    entries: list[ThreadEntry] = field(default_factory=list)
-    final_closes: range = range(0)
+    """The rows a reader sees, in tree order, and how many public comments they hold."""
+
+    rows: list[tuple] = field(default_factory=list)  # THREAD_FIELDS tuples
+    kinds: list[str] = field(default_factory=list)  # "comment", "pending", "removed", "missing"
+    count: int = 0
 
 
-def entry_kind(comment) -> str:
-    if comment.placeholder:
+def row_kind(row: tuple) -> str:
+    if row[PLACEHOLDER]:
         return "missing"
-    return {"approved": "comment", "pending": "pending"}.get(comment.status, "removed")
+    return {"approved": "comment", "pending": "pending"}.get(row[STATUS], "removed")
 
 
-def visible_nodes(comments) -> list[tuple]:
-    """Keep comments whose ancestors are all kept, and placeholders only when they hold
-    up a readable reply. ``comments`` must be in tree order."""
-    reachable = []
-    kept_ids = set()
-    for comment in comments:
-        if comment.parent_id is None or comment.parent_id in kept_ids:
-            kept_ids.add(comment.id)
-            reachable.append((comment, entry_kind(comment)))
+def visible_thread(rows) -> Thread:
+    """Keep rows whose ancestors are all kept, and placeholders only when they hold up a
+    readable reply; count the public comments (not those under a pending one) as it goes.
+    ``rows`` must be in tree order; only their first five columns are read."""
+    reachable, kinds = [], []
+    kept: set[int] = set()
+    under_pending: set[int] = set()
+    count = 0
+    for row in rows:
+        parent = row[PARENT]
+        if parent is not None and parent not in kept:
+            continue
+        kind = row_kind(row)
+        kept.add(row[ID])
+        if kind == "pending" or parent in under_pending:
+            under_pending.add(row[ID])
+        elif kind == "comment":
+            count += 1
+        reachable.append(row)
+        kinds.append(kind)
     holds_content: set[int] = set()
-    for comment, kind in reversed(reachable):
-        if kind in ("comment", "pending") or comment.id in holds_content:
-            holds_content.add(comment.id)
-            if comment.parent_id is not None:
-                holds_content.add(comment.parent_id)
-    return [(c, kind) for c, kind in reachable if c.id in holds_content]
-
-
-def build_thread(comments) -> Thread:
-    thread = Thread()
-    previous = 0
-    cap = settings.COMMENTS_MAX_VISUAL_DEPTH
-    for index, (comment, kind) in enumerate(visible_nodes(comments)):
-        level = comment.level
-        entry = ThreadEntry(comment=comment, kind=kind, capped=level >= cap)
-        if index and level > previous:
-            entry.opens = True
-        elif index:
-            entry.closes = range(previous - level)
-        thread.entries.append(entry)
-        previous = level
-    thread.final_closes = range(previous)
+    for row, kind in zip(reversed(reachable), reversed(kinds), strict=True):
+        if kind in ("comment", "pending") or row[ID] in holds_content:
+            holds_content.add(row[ID])
+            holds_content.add(row[PARENT])
+    thread = Thread(count=count)
+    for row, kind in zip(reachable, kinds, strict=True):
+        if row[ID] in holds_content:
+            thread.rows.append(row)
+            thread.kinds.append(kind)
     return thread
 
 
@@ -116,10 +102,14 @@ def root_tree_ids(post, *, own_pending_ids=()) -> list[int]:
 def comment_page(post, number: int, *, own_pending_ids=()) -> CommentPage | None:
     """Page ``number`` of the thread (COMMENTS_PER_PAGE top-level threads each, oldest
     first), or None when there is no such page."""
-    per_page = settings.COMMENTS_PER_PAGE
-    if not per_page:
+    if not settings.COMMENTS_PER_PAGE:
         return CommentPage(1, 1) if number == 1 else None
-    tree_ids = root_tree_ids(post, own_pending_ids=own_pending_ids)
+    return page_of(root_tree_ids(post, own_pending_ids=own_pending_ids), number)
+
+
+def page_of(tree_ids: list[int], number: int) -> CommentPage | None:
+    """Page ``number`` of a thread whose top-level threads are ``tree_ids``, in order."""
+    per_page = settings.COMMENTS_PER_PAGE
     count = max(1, -(-len(tree_ids) // per_page))
     if not 1 <= number <= count:
         return None
@@ -142,14 +132,77 @@ def page_number_of(comment: Comment, *, own_pending_ids=()) -> int:
     return earlier // per_page + 1
 
 
-def thread_for_post(post, *, own_pending_ids=(), page: CommentPage | None = None) -> Thread:
-    comments = Comment.objects.filter(post=post)
-    if page is not None and page.first_tree_id is not None:
-        comments = comments.filter(tree_id__gte=page.first_tree_id)
-    if page is not None and page.next_tree_id is not None:
-        comments = comments.filter(tree_id__lt=page.next_tree_id)
-    thread = comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
-    return build_thread(thread.values_list(*THREAD_FIELDS, named=True))
+# The whole thread's outline, for paging: the first five columns of a thread row (what
+# visible_thread reads), then the tree. Far lighter than the rows a page draws.
+OUTLINE_FIELDS = (*THREAD_FIELDS[:5], "tree_id")
+TREE = len(OUTLINE_FIELDS) - 1
+
+
+def thread_comments(post_id, *, own_pending_ids=(), first_tree_id=None, next_tree_id=None):
+    """The comments a thread is drawn from (of one page's trees), in tree order."""
+    comments = Comment.objects.filter(post_id=post_id)
+    if first_tree_id is not None:
+        comments = comments.filter(tree_id__gte=first_tree_id)
+    if next_tree_id is not None:
+        comments = comments.filter(tree_id__lt=next_tree_id)
+    return comments.in_thread(own_pending_ids=own_pending_ids).in_tree_order()
+
+
+# What most readers' threads read (nothing of their own pending), with SQL compiled once
+# per connection (msblog.prepared). A page of trees is bounded on both sides, the first
+# page from 0 and the last to beyond any tree.
+WHOLE_THREAD = PreparedQuery(
+    Comment, lambda post_id: thread_comments(post_id).values_list(*THREAD_FIELDS), post_id=int
+)
+THREAD_OUTLINE = PreparedQuery(
+    Comment, lambda post_id: thread_comments(post_id).values_list(*OUTLINE_FIELDS), post_id=int
+)
+PAGE_OF_THREAD = PreparedQuery(
+    Comment,
+    lambda post_id, first, following: thread_comments(
+        post_id, first_tree_id=first, next_tree_id=following
+    ).values_list(*THREAD_FIELDS),
+    post_id=int,
+    first=int,
+    following=int,
+)
+NO_TREE_AFTER = 2**31 - 1  # above any tree_id (a 32-bit column)
+
+
+def thread_rows(post, *, own_pending_ids=(), fields=THREAD_FIELDS, page=None) -> list[tuple]:
+    """The rows a thread is drawn from, in tree order, as plain tuples of ``fields``."""
+    if own_pending_ids:
+        comments = thread_comments(
+            post.pk,
+            own_pending_ids=own_pending_ids,
+            first_tree_id=page and page.first_tree_id,
+            next_tree_id=page and page.next_tree_id,
+        )
+        return list(comments.values_list(*fields))
+    if page is not None:
+        bounds = {"first": page.first_tree_id or 0, "following": page.next_tree_id or NO_TREE_AFTER}
+        return PAGE_OF_THREAD.rows(post_id=post.pk, **bounds)
+    query = THREAD_OUTLINE if fields == OUTLINE_FIELDS else WHOLE_THREAD
+    return query.rows(post_id=post.pk)
+
+
+def thread_page(post, page_number: int, *, own_pending_ids=()) -> tuple[Thread, CommentPage] | None:
+    """Page ``page_number`` of the thread a reader sees, counted whole; None if no such page.
+
+    One query for a thread on one page; paged, one for the outline of the whole thread
+    (its pages and its count) and one for the page's rows.
+    """
+    if not settings.COMMENTS_PER_PAGE:
+        if page_number != 1:
+            return None
+        return visible_thread(thread_rows(post, own_pending_ids=own_pending_ids)), CommentPage(1, 1)
+    outline = thread_rows(post, own_pending_ids=own_pending_ids, fields=OUTLINE_FIELDS)
+    page = page_of([row[TREE] for row in outline if row[PARENT] is None], page_number)
+    if page is None:
+        return None
+    thread = visible_thread(thread_rows(post, own_pending_ids=own_pending_ids, page=page))
+    thread.count = visible_thread(outline).count
+    return thread, page
 
 
 def thread_part(
@@ -160,32 +213,37 @@ def thread_part(
     comments_open: bool,
     version: Version,
     own_pending_ids=(),
-    own_editable=None,
+    addition: Addition | None = None,
 ) -> dict | None:
     """The thread's page, rendered, with the counts around it; None for a missing page.
 
     Readers with nothing pending all see the same thing, so theirs is cached under the
-    content version (see posts.caching); nobody else's is.
+    content version (see posts.caching); nobody else's is, nor one with an ``addition``
+    (what one viewer alone sees, comments.rendering).
     """
 
     def render() -> dict | None:
-        page = comment_page(post, page_number, own_pending_ids=own_pending_ids)
-        if page is None:
+        found = thread_page(post, page_number, own_pending_ids=own_pending_ids)
+        if found is None:
             return None
-        thread = thread_for_post(post, own_pending_ids=own_pending_ids, page=page)
+        thread, page = found
         html = render_thread(
-            thread, page_url=page_url, comments_open=comments_open, own_editable=own_editable
+            thread, page_url=page_url, comments_open=comments_open, addition=addition
         )
-        return {
-            "html": html,
-            "count": Comment.objects.public().filter(post=post).count(),
-            "page": page,
-        }
+        return {"html": html, "count": thread.count, "page": page}
 
-    if own_pending_ids or own_editable:
+    if own_pending_ids or addition:
         return render()
     key = f"thread:{post.pk}:{version.key}:{page_number}:{comments_open}"
     return cached_fragment(key, render)
+
+
+def viewer_addition(request, post) -> Addition | None:
+    """What this viewer alone sees inside comments, drawn by a function of the row and its
+    kind (comments.rendering); None when they see what everyone sees: the Edit and Delete
+    links on the reader's own comments still in their edit window (comments.edit_window).
+    A moderator's buttons are drawn by comments.inplace, which builds their whole thread."""
+    return edit_window.own_actions(edit_window.editable_ids(request, post))
 
 
 def discussion_for(
@@ -207,7 +265,7 @@ def discussion_for(
             comments_open=reason is None,
             version=request_version(request),
             own_pending_ids=pending_ids(request),
-            own_editable=edit_window.editable_ids(request, post),
+            addition=viewer_addition(request, post),
         )
     if part is None:
         return None
@@ -215,7 +273,7 @@ def discussion_for(
         form = refused.restore(request, post)  # this reader's refused form, if any
     if form is None:
         reply_to = reply_target(post, request.GET.get("replytocom"))
-        form = CommentForm(post=post, initial={"parent": reply_to.pk if reply_to else None})
+        form = CommentForm(post=post, initial=form_initial(request, reply_to))
     else:
         reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
     return {
@@ -230,6 +288,17 @@ def discussion_for(
         "page_url": page_url,
         "moderating": moderating,
     }
+
+
+def form_initial(request, reply_to: Comment | None) -> dict:
+    """A new form's values: the comment it answers, and with ?quote= that comment quoted
+    (the "Quote" link without JavaScript)."""
+    if reply_to is None:
+        return {"parent": None}
+    initial = {"parent": reply_to.pk}
+    if request.GET.get("quote") and (quoted := quote_markup(reply_to.body_html)):
+        initial["body"] = quoted
+    return initial
 
 
 def reply_target(post, value) -> Comment | None:

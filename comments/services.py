@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 from comments import batches, privacy, tasks, trust
+from comments.markup import render_comment_html
 from comments.models import (
     BlockedSender,
     Comment,
@@ -149,6 +150,7 @@ def comment_create(
         post=post,
         parent=parent,
         body=body,
+        body_html=render_comment_html(body),
         author_name=author_name,
         author_email=author_email,
         author_url=author_url,
@@ -313,13 +315,17 @@ def comment_restore(*, comment: Comment, actor=None) -> bool:
     if comment.status not in (Status.SPAM, Status.REMOVED):
         return False
     target = status_before_binning(comment)
-    return comment_set_status(
-        comment=comment,
-        status=target,
-        actor=actor,
-        reason=f"restored from {comment.status}",
-        action=Action.RESTORED,
-    )
+    with transaction.atomic():
+        restored = comment_set_status(
+            comment=comment,
+            status=target,
+            actor=actor,
+            reason=f"restored from {comment.status}",
+            action=Action.RESTORED,
+        )
+        if restored:  # shown again: in HTML from today's renderer, not the one it left
+            comment_render(comment_id=comment.pk)
+    return restored
 
 
 def comments_restore(*, comments, actor=None) -> int:
@@ -346,8 +352,11 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
         if locked.body == body:
             return False
         edited_at = timezone.now() if actor is not None else locked.edited_at
-        Comment.objects.filter(pk=locked.pk).update(body=body, edited_at=edited_at)
-        comment.body, comment.edited_at = body, edited_at
+        body_html = render_comment_html(body)
+        Comment.objects.filter(pk=locked.pk).update(
+            body=body, body_html=body_html, edited_at=edited_at
+        )
+        comment.body, comment.body_html, comment.edited_at = body, body_html, edited_at
         CommentEvent.objects.create(
             comment=comment,
             actor=actor,
@@ -360,6 +369,49 @@ def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -
             batch=batches.current(),
         )
     return True
+
+
+def comment_render(*, comment_id: int) -> bool:
+    """Render one comment's stored HTML again from its text; True if it changed."""
+    with transaction.atomic():
+        content_changed()  # first: see posts.caching
+        body, body_html = (
+            Comment.objects.select_for_update().values_list("body", "body_html").get(pk=comment_id)
+        )
+        fresh = render_comment_html(body)
+        if fresh == body_html:
+            return False
+        Comment.objects.filter(pk=comment_id).update(body_html=fresh)
+    return True
+
+
+def comments_render(*, batch_size: int = 1000) -> tuple[int, int]:
+    """Render every comment's stored HTML again (after comments.markup changed).
+
+    Returns (comments read, comments changed). Safe while the site runs: each batch is
+    one transaction that bumps the content version first, and a row is only written if
+    its text is still the one rendered (an edit meanwhile rendered it itself).
+    """
+    read = changed = 0
+    last_pk = 0
+    while True:
+        rows = list(
+            Comment.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "body", "body_html")[:batch_size]
+        )
+        if not rows:
+            return read, changed
+        stale = [
+            (pk, body, html) for pk, body, old in rows if (html := render_comment_html(body)) != old
+        ]
+        if stale:
+            with transaction.atomic():
+                content_changed()  # first: see posts.caching
+                for pk, body, html in stale:
+                    changed += Comment.objects.filter(pk=pk, body=body).update(body_html=html)
+        read += len(rows)
+        last_pk = rows[-1][0]
 
 
 def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
@@ -455,6 +507,7 @@ def comment_import(
     existing = Comment.objects.filter(import_ref=import_ref).first()
     if existing is None:
         comment = Comment(post=post, parent=parent, import_ref=import_ref, **fields)
+        comment.body_html = render_comment_html(comment.body)
         insert_comment(comment)
         record_event(comment, Action.IMPORTED, actor=None, status_before="")
         return comment, "created"

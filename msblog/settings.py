@@ -88,7 +88,8 @@ MIDDLEWARE = [
     # First: load balancers probe /healthz by IP over plain HTTP (see msblog/health.py).
     "msblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy header built once (msblog/csp.py).
+    "msblog.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Off unless DATABASE_REPLICA_URL installs the replica router (msblog/routers.py).
     "msblog.routers.PrimaryAfterWriteMiddleware",
@@ -108,6 +109,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Django's form renderer, drawing its commonest widget and label templates in Python.
+FORM_RENDERER = "msblog.forms.FormRenderer"
 
 ROOT_URLCONF = "msblog.urls"
 WSGI_APPLICATION = "msblog.wsgi.application"
@@ -191,6 +195,12 @@ if DATABASE_REPLICA_URL:
         statement_timeout=DATABASE_REPLICA_STATEMENT_TIMEOUT,
     )
     DATABASE_ROUTERS = ["msblog.routers.PrimaryReplicaRouter"]
+
+# PostgreSQL: the reads every page makes (msblog/prepared.py) are prepared statements,
+# planned once per connection instead of on every request. Everything else keeps
+# Django's client-side binding. A connection pooler in transaction mode needs to support
+# prepared statements (PgBouncer 1.21+ with max_prepared_statements), or set this off.
+DATABASE_PREPARED_STATEMENTS = env_value("DATABASE_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

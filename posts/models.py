@@ -7,6 +7,7 @@ from django.db.models.functions import StrIndex, Substr
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from taggit.managers import TaggableManager
 
 
@@ -63,14 +64,15 @@ class Category(models.Model):
 
 
 class PostQuerySet(models.QuerySet):
-    def visible(self):
-        """Posts and pages anyone may open at their address: published and due. One with
-        a password shows its body and comments only with it (posts.protection)."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+    def visible(self, *, now=None):
+        """Posts and pages anyone may open at their address: published and due (``now``:
+        the moment to judge by, for prepared queries). One with a password shows its body
+        and comments only with it (posts.protection)."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
-    def published(self):
+    def published(self, *, now=None):
         """The blog's posts, as lists, archives and feeds show them: visible, not pages."""
-        return self.visible().filter(kind=Post.Kind.POST)
+        return self.visible(now=now).filter(kind=Post.Kind.POST)
 
     def pages(self):
         """Visible pages (About, Contact…): at their own address, never in the lists."""
@@ -216,6 +218,17 @@ class Post(models.Model):
             return f"{self.get_absolute_url()}comment-page-{number}/"
         kwargs = {**self.permalink_kwargs(), "cpage": number}
         return reverse("posts:detail-comment-page", kwargs=kwargs)
+
+    @cached_property
+    def tag_list(self) -> list:
+        """The post's tags, read once (from a prefetch when the list page made one; the
+        post page sets it from its own query)."""
+        return list(self.tags.all())
+
+    @cached_property
+    def related_entry_list(self) -> list:
+        """ "Other relevant posts of interest", read once (set by the post page)."""
+        return list(self.related_entries.all())
 
     @property
     def is_published(self):

@@ -90,9 +90,11 @@ def serve_public_page(request, render, *, reads=()):
     if not_modified is not None:
         return with_validators(not_modified, etag, last_modified, private=True)
     key = f"page:{version.key}:{hashlib.sha256(path.encode()).hexdigest()}"
-    entry = cache.get(key) if caching_on() else None
+    kept = caching_on()
+    entry = cache.get(key) if kept else None
     if entry is None:
-        response = render(True)
+        # A page nobody will share is drawn with this reader's values (no placeholders).
+        response = render(kept)
         if response.status_code != 200 or response.streaming:
             return response
         if hasattr(response, "render"):
@@ -105,8 +107,9 @@ def serve_public_page(request, render, *, reads=()):
                 if name.lower() not in PER_RESPONSE_HEADERS
             },
             "form_post_id": getattr(response, "form_post_id", None),
+            "filled": not kept,
         }
-        if caching_on() and getattr(response, "page_cache_store", True):
+        if kept and getattr(response, "page_cache_store", True):
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     response = HttpResponse(fill(request, entry))
     for name, value in entry["headers"].items():
@@ -116,7 +119,7 @@ def serve_public_page(request, render, *, reads=()):
 
 def fill(request, entry) -> bytes:
     content = entry["content"]
-    if entry["form_post_id"] is None:
+    if entry["form_post_id"] is None or entry.get("filled"):
         return content
     content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
     stamp = form_timestamp(entry["form_post_id"])

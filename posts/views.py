@@ -2,7 +2,6 @@ import re
 from functools import partial
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -20,16 +19,15 @@ from taggit.models import Tag
 from comments import remember
 from comments.selectors import discussion_for
 from posts import protection, selectors
+from posts.caching import placeholder
 from posts.models import Author, Category, Post, attach_comment_counts
 from posts.pagecache import CSRF_PLACEHOLDER, TIMESTAMP_PLACEHOLDER, serve_public_page
+from posts.selectors import with_categories
 
 COMMENT_PAGE = re.compile(r"comment-page-(\d+)")
-
-
-def with_categories(posts):
-    """Posts with their categories and, for their addresses, up to three ancestors each."""
-    categories = Category.objects.select_related("parent__parent__parent")
-    return posts.prefetch_related(Prefetch("categories", queryset=categories))
+THREAD_MARKER = placeholder("thread")
+# The query parameters a post page reads (posts.pagecache keys pages on them alone).
+POST_PAGE_READS = ("replytocom", "quote")
 
 
 class CommentCountsOnPage:
@@ -175,13 +173,19 @@ class PostDetailView(DateDetailView):
         """Staff who may edit posts also see drafts and scheduled posts."""
         return self.request.user.has_perm("posts.change_post")
 
-    def get_allow_future(self):
-        return self.can_preview()
-
-    def get_queryset(self):
-        posts = Post.objects.select_related("author").prefetch_related("tags", "related_entries")
-        posts = with_categories(posts)
-        return posts.filter(kind=Post.Kind.POST) if self.can_preview() else posts.published()
+    def get_object(self, queryset=None):
+        """The post with its author, tags, categories and "Other relevant posts"."""
+        kwargs = self.kwargs
+        post = selectors.post_for_page(
+            kwargs["year"],
+            kwargs["month"],
+            kwargs["day"],
+            kwargs["slug"],
+            preview=self.can_preview(),
+        )
+        if post is None:
+            raise Http404("No post at this address.")
+        return selectors.attach_tags_and_entries(post)
 
     def get_template_names(self):
         return ["posts/post_locked.html"] if self.locked else [self.template_name]
@@ -196,6 +200,11 @@ class PostDetailView(DateDetailView):
         if discussion is None:
             raise Http404("This post has no such page of comments.")
         context.update(discussion)
+        # A long thread is megabytes of HTML: the template draws a marker in its place and
+        # the rendered page gets the thread then (splice_thread), so that the template
+        # engine never copies it from node to node and block to block.
+        self.thread_html = context["thread_html"]
+        context["thread_html"] = THREAD_MARKER
         if self.page_cacheable:
             context.update(
                 page_cacheable=True,
@@ -221,11 +230,12 @@ class PostDetailView(DateDetailView):
             kwargs.pop("cpage")
             return redirect("posts:detail", permanent=True, **kwargs)
         render = partial(self.render_page, request, *args, **kwargs)
-        return serve_public_page(request, render, reads=("replytocom",))
+        return serve_public_page(request, render, reads=POST_PAGE_READS)
 
     def render_page(self, request, cacheable, *args, **kwargs):
         self.page_cacheable = cacheable
         response = super().get(request, *args, **kwargs)
+        response.add_post_render_callback(self.splice_thread)
         # A refused comment form shown again answers with its refusal's status (400, 409,
         # 429), as the POST would have (comments.refused). A locked page has no form.
         form = response.context_data.get("comment_form")
@@ -240,6 +250,12 @@ class PostDetailView(DateDetailView):
             response.page_cache_store = False  # the plain page, under a name of its own
         return response
 
+    def splice_thread(self, response):
+        if getattr(self, "thread_html", None) is None:  # a locked page draws no thread
+            return
+        thread = self.thread_html.encode()
+        response.content = response.content.replace(THREAD_MARKER.encode(), thread, 1)
+
 
 class PageDetailView(PostDetailView):
     """A page at its WordPress address, "/about/our-team/", with its comments."""
@@ -250,7 +266,7 @@ class PageDetailView(PostDetailView):
         return super().http_method_not_allowed(request, *args, **kwargs)
 
     def get_queryset(self):
-        posts = Post.objects.select_related("author").prefetch_related("related_entries")
+        posts = Post.objects.select_related("author")
         return posts.filter(kind=Post.Kind.PAGE) if self.can_preview() else posts.pages()
 
     def get_object(self, queryset=None):
@@ -258,7 +274,7 @@ class PageDetailView(PostDetailView):
         page = get_object_or_404(self.get_queryset(), slug=slugs[-1])
         if page.page_path() != "/".join(slugs):
             raise Http404("No page has this address.")
-        return page
+        return selectors.attach_tags_and_entries(page)
 
     def get(self, request, *args, **kwargs):
         path = kwargs["page_path"]
@@ -270,7 +286,7 @@ class PageDetailView(PostDetailView):
                 return redirect(f"/{head}/", permanent=True)
         self.kwargs = kwargs
         render = partial(self.render_page, request, *args, **kwargs)
-        return serve_public_page(request, render, reads=("replytocom",))
+        return serve_public_page(request, render, reads=POST_PAGE_READS)
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from comments.bulk import NewComment, bulk_create_threads
+from comments.markup import render_comment_html
 from comments.models import Comment
 from posts.models import Author, Post
 
@@ -46,6 +47,7 @@ def make_comment(post, *, parent=None, status=Comment.Status.APPROVED, **fields)
     n = next(_sequence)
     defaults = {"author_name": f"Reader {n}", "body": f"Comment number {n}."}
     comment = Comment(post=post, parent=parent, status=status, **{**defaults, **fields})
+    comment.body_html = render_comment_html(comment.body)  # as every write path stores it
     comment.save()
     return comment
 

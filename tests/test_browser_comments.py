@@ -1,4 +1,5 @@
-"""In Chromium: reply to a comment with JavaScript on and off, then a moderator approves."""
+"""In Chromium: reply to a comment, and quote one, with JavaScript on and off, then a
+moderator approves."""
 
 import re
 
@@ -6,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from comments.markup import quote_markup
 from comments.models import Comment
 from comments.roles import MODERATORS_GROUP
 from posts.models import Post
@@ -254,3 +256,81 @@ def test_author_edits_then_deletes_within_the_window(new_page, live_server, thre
     assert page.locator(f"#comment-{comment.pk}").count() == 0
     comment.refresh_from_db()
     assert comment.status == "removed"
+
+
+@pytest.fixture
+def formatted(settings):
+    """A formatted comment by Ruth on a post, and the moderator that approves replies."""
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    post = make_post(title="Formatting and quoting")
+    ruth = make_comment(
+        post,
+        author_name="Ruth",
+        body=(
+            "Read the <strong>EMA</strong> report, <em>pages 3-5</em>.\n\n"
+            "<blockquote>An earlier quote that a new quote leaves out.</blockquote>\n"
+            'It is at <a href="https://www.ema.europa.eu/en" title="EMA">the EMA site</a> '
+            "and https://example.org/r.pdf; search for <code>alemtuzumab</code>."
+        ),
+    )
+    moderator = get_user_model().objects.create_user("moderator", password=PASSWORD, is_staff=True)
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return post, ruth
+
+
+def quote_and_post(page, ruth, text):
+    """What the textarea holds after Quote, then the posted comment (JavaScript or not)."""
+    quoted = page.input_value("#id_body")
+    page.fill("#id_author_name", "Quoting Reader")
+    page.fill("#id_body", quoted + text)
+    page.click("#submit")
+    page.wait_for_load_state()
+    return quoted, Comment.objects.get(author_name="Quoting Reader")
+
+
+def check_quote_shown(page, reply, ruth):
+    shown = page.locator(f"#comment-{ruth.pk} li#comment-{reply.pk} .comment-content")
+    assert shown.locator("blockquote strong").inner_text() == "EMA"
+    hrefs = [a.get_attribute("href") for a in shown.locator("blockquote a").all()]
+    assert hrefs == ["https://www.ema.europa.eu/en", "https://example.org/r.pdf"]
+    assert "An earlier quote" not in shown.inner_text()
+    assert shown.locator("> p b").inner_text() == "mine"
+
+
+def test_quote_with_javascript(new_page, live_server, formatted):
+    """With JavaScript, Quote moves the form under the comment and puts its own words in
+    the form as markup, exactly as the server does without JavaScript; posted, the reply
+    shows the quote formatted."""
+    post, ruth = formatted
+    page = new_page()
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    page.fill("#id_body", "Typed before quoting.")
+    page.click(f"#comment-{ruth.pk} .comment-quote-link")
+    assert page.url.endswith(post.get_absolute_url())  # no navigation
+    assert page.locator(f"#comment-{ruth.pk} #respond").count() == 1
+    assert page.locator("#reply-title").inner_text().startswith("Leave a Reply to Ruth")
+    assert page.input_value("#id_body") == "Typed before quoting.\n\n" + quote_markup(
+        ruth.body_html
+    )
+    assert page.evaluate("document.activeElement.id") == "id_body"
+    page.fill("#id_body", "")
+    page.click(f"#comment-{ruth.pk} .comment-quote-link")
+    quoted, reply = quote_and_post(page, ruth, "Thanks, <b>mine</b>.")
+    assert quoted == quote_markup(ruth.body_html)
+    assert reply.parent_id == ruth.pk
+    check_quote_shown(page, reply, ruth)
+
+
+def test_quote_without_javascript(new_page, live_server, formatted):
+    """Without JavaScript, Quote opens ?replytocom=ID&quote=1 with the same words in the
+    form; the reply posts and shows the quote formatted."""
+    post, ruth = formatted
+    page = new_page(javascript=False)
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    page.click(f"#comment-{ruth.pk} .comment-quote-link")
+    assert re.search(rf"\?replytocom={ruth.pk}&quote=1#respond$", page.url)
+    assert page.locator("#reply-title").inner_text().startswith("Leave a Reply to Ruth")
+    quoted, reply = quote_and_post(page, ruth, "Thanks, <b>mine</b>.")
+    assert quoted == quote_markup(ruth.body_html)
+    assert reply.parent_id == ruth.pk
+    check_quote_shown(page, reply, ruth)

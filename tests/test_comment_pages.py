@@ -143,3 +143,40 @@ def test_feed_and_admin_link_to_the_permalink(client, long_thread, settings):
         reverse("admin:comments_comment_change", args=[comment.pk])
     ).content.decode()
     assert f'href="{settings.SITE_URL}/comments/{comment.pk}/" class="viewsitelink"' in change
+
+
+@pytest.mark.parametrize("per_page", [0, 1, 2])
+def test_the_count_is_the_public_comments_of_the_whole_thread(
+    client, page_soup, settings, per_page
+):
+    """The title counts what Comment.objects.public() counts, on every page, whether the
+    thread is on one page or several, and for a reader with a comment of their own
+    awaiting moderation (counted from the rows the thread read, not by another query)."""
+    settings.COMMENTS_PER_PAGE = per_page
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    post = make_post()
+    root = make_comment(post)
+    make_comment(post, parent=root)
+    removed = make_comment(post, status="removed")
+    make_comment(post, parent=removed)  # public, under a placeholder
+    spam = make_comment(post, status="spam")
+    make_comment(post, parent=spam)  # hidden with its branch
+    held = make_comment(post, status="pending")
+    Comment.objects.create(  # approved under a held comment: hidden too
+        post=post, parent=held, body="Under held.", status="approved"
+    )
+    make_comment(post, body="Last.")
+    expected = Comment.objects.public().filter(post=post).count()
+    assert expected == 4
+    reader = Client()
+    data = comment_form_data(post, body="Mine, held.")
+    assert reader.post(reverse("comments:create", args=[post.pk]), data).status_code == 302
+    for browser in (client, reader):
+        url, seen = post.get_absolute_url(), 0
+        while url:  # every page, by its "Newer comments" link
+            soup = page_soup(browser.get(url))
+            title = soup.select_one("#comments-title").get_text()
+            assert title.startswith(f"{expected} thoughts on"), (url, title)
+            following = soup.select_one(".comment-pages a[rel=next]")
+            url, seen = following and following["href"], seen + 1
+        assert seen == (1 if not per_page else -(-(3 + (browser is reader)) // per_page))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from comments.models import Comment
 from tests.conftest import TEST_OUTPUT
 from tests.factories import make_comment, make_post
 from tests.pages import load_seed_site
@@ -74,3 +75,24 @@ def test_print_layout_keeps_the_post_and_thread(new_page, live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SHOTS / "post-print.pdf"))
     assert (SHOTS / "post-print.pdf").stat().st_size > 10_000
+
+
+def test_screenshots_of_a_formatted_comment_and_a_quote(new_page, live_server):
+    """A comment using every allowed piece of markup and a reply quoting it, and the form
+    after Quote, at 1280 and 375 px, in test-output/screenshots/."""
+    load_seed_site()  # with tests.pages.add_formatted_discussion()'s comments
+    ruth = Comment.objects.get(author_name="Ruth")
+    sam = Comment.objects.get(author_name="Sam", parent=ruth)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 375):
+        page = new_page(width=width)
+        page.goto(f"{live_server.url}{ruth.post.get_absolute_url()}#comment-{ruth.pk}")
+        thread = page.locator(f"li#comment-{ruth.pk}")
+        assert thread.locator(f"li#comment-{sam.pk} blockquote strong").count() == 1
+        target = SHOTS / f"formatted-comment-{width}.png"
+        thread.screenshot(path=str(target))
+        assert target.stat().st_size > 10_000
+        page.click(f"#comment-{sam.pk} .comment-quote-link")
+        form = SHOTS / f"quote-in-form-{width}.png"
+        page.locator(f"li#comment-{sam.pk}").screenshot(path=str(form))
+        assert form.stat().st_size > 10_000

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 SITE_URL = "https://blog.example.org"
 FORGED_HOST = "127.0.0.1:6666"  # an allowed host, with a port Django does not check
-ABSOLUTE = re.compile(r"https?://[^\s\"'<>]+")
+# An absolute URL starts with a host ("https://…" in the form's help is an example, not one).
+ABSOLUTE = re.compile(r"https?://[\w\[][^\s\"'<>]*")
 # Schema and namespace URLs in feeds and the sitemap, not links to this site.
 NAMESPACES = ("http://www.w3.org/", "http://www.sitemaps.org/", "http://purl.org/")
 

@@ -1,10 +1,13 @@
 """422 published XSS payloads in every field a commenter controls, on every surface.
 
-Payloads go in through the public comment form (body, name, website, email) and through
-the captured-page importer; everything accepted is approved (email payloads stay pending,
-to fill the moderation queue). Chromium then loads each surface with the site's CSP
-bypassed, so escaping alone is tested, and checks: no dialog fired, no element carries an
-event handler or a javascript:/data: URL, and each payload reads back as text.
+Payloads go in through the public comment form (body, name, website, email, and the body
+again wrapped in the formatting commenters may use) and through the captured-page
+importer; everything accepted is approved (email payloads stay pending, to fill the
+moderation queue). Chromium then loads each surface with the site's CSP bypassed, so
+escaping alone is tested, and checks: no dialog fired, no element carries an event handler
+or a javascript:/data: URL, and each payload reads back as text, or, where it uses the
+markup commenters may type, as the words of the HTML stored for it. That stored HTML is
+read too: only the allowed tags and attributes, and only http(s) links.
 """
 
 import io
@@ -13,14 +16,16 @@ import re
 import shutil
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
+import lxml.html
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from lxml import etree
 
-from comments import services
+from comments import markup, services
 from comments.models import Comment
 from posts.models import Post
 from posts.search.views import SearchView
@@ -31,7 +36,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 DATA = Path(__file__).resolve().parent / "data" / "xss"
 PAYLOADS = [item["payload"] for item in json.loads((DATA / "payloads.json").read_text())]
-FIELDS = ("body", "author_name", "author_url", "author_email")
+FIELDS = ("body", "author_name", "author_url", "author_email", "formatted")
+TEXT_FIELDS = ("body", "formatted")  # both are the comment's text
+# The markup commenters may type (comments/markup.py), spelled independently of it.
+TYPED_MARKUP = re.compile(r"</?(?:p|a|em|i|strong|b|blockquote|code)(?![\w-])", re.IGNORECASE)
+STORED_TAGS = {"p", "br", "a", "em", "i", "strong", "b", "blockquote", "code"}
 ADMIN_PASSWORD = "xss-Admin-passphrase-3"
 
 TRAP = """
@@ -80,7 +89,55 @@ def squash(text: str) -> str:
 
 def field_value(field: str, payload: str) -> str:
     # A website must be http(s); the payload then rides in the path, into the href.
-    return f"https://example.org/{payload}" if field == "author_url" else payload
+    if field == "author_url":
+        return f"https://example.org/{payload}"
+    if field == "formatted":  # every piece of markup, the payload inside and in attributes
+        return (
+            f"<p><strong>Quoted</strong>, <em>as typed</em>:</p><blockquote>{payload}"
+            f'</blockquote>\n<a href="https://example.org/?q={quote(payload)}" '
+            f'title="{payload}">source</a> <b><i>{payload}</i></b> <code>{payload}</code>'
+        )
+    return payload
+
+
+def form_field(field: str) -> str:
+    return "body" if field == "formatted" else field
+
+
+def stored_text(comment) -> str:
+    """The words of the HTML stored for a comment, line breaks as newlines."""
+    tree = lxml.html.fragment_fromstring(comment.body_html or "<p></p>", create_parent="div")
+    for line_break in tree.iter("br"):
+        line_break.tail = "\n" + (line_break.tail or "")
+    return tree.text_content()
+
+
+def expected_text(field: str, comment, payload: str) -> str:
+    """A text payload reads back as typed, unless it holds markup commenters may type:
+    then as the words of the comment's stored HTML (checked on its own, stored_html)."""
+    if field == "body" and not TYPED_MARKUP.search(payload):
+        return payload
+    return stored_text(comment)
+
+
+def stored_html_problems() -> list[str]:
+    """Every comment's stored HTML holds only the allowed tags and attributes, links only
+    to http(s) addresses, and is what nh3 leaves of itself."""
+    problems = []
+    for pk, html in Comment.objects.values_list("pk", "body_html"):
+        if markup.sanitise(html) != html:
+            problems.append(f"stored HTML of #{pk} not sanitised")
+        if not html:
+            continue
+        for element in lxml.html.fragment_fromstring(html, create_parent="div").iter():
+            if element.tag == "div" and element.getparent() is None:
+                continue
+            allowed = {"href", "title", "rel"} if element.tag == "a" else set()
+            if element.tag not in STORED_TAGS or set(element.attrib) - allowed:
+                problems.append(f"stored HTML of #{pk}: {lxml.html.tostring(element)[:80]}")
+            if element.tag == "a" and not re.match(r"https?://", element.get("href", "")):
+                problems.append(f"stored HTML of #{pk} links to {element.get('href')!r:.60}")
+    return problems
 
 
 CHUNK = 30  # payloads per post, so that each page load stays light
@@ -91,7 +148,7 @@ def payload_posts(field: str) -> list:
     posts = []
     for start in range(0, len(PAYLOADS), CHUNK):
         post = make_post(title=f"Payloads {start}-{start + CHUNK - 1} in {field}")
-        if field == "body":
+        if field in TEXT_FIELDS:
             post.notify_parent = make_comment(
                 post, author_email="parent@example.org", notify_replies=True
             )
@@ -108,8 +165,8 @@ def submit_everything(posts: dict) -> tuple[dict, dict]:
         for index, payload in enumerate(PAYLOADS):
             post = posts[field][index // CHUNK]
             data = comment_form_data(post, body=f"[{field} {index}]", author_name="Tester")
-            data[field] = field_value(field, payload)
-            if field == "body":
+            data[form_field(field)] = field_value(field, payload)
+            if field in TEXT_FIELDS:
                 data["parent"] = str(post.notify_parent.pk)
             response = client.post(reverse("comments:create", args=[post.pk]), data)
             if response.status_code == 302:
@@ -201,21 +258,27 @@ class Sweep:
 
     def post_pages(self, posts: dict, accepted: dict) -> None:
         """Each post page shows its payloads, read back in the field they were typed into."""
-        for field in ("body", "author_name", "author_url"):
+        for field in ("body", "formatted", "author_name", "author_url"):
             for post in posts[field]:
                 self.load(post.get_absolute_url(), "post page")
                 self.check_shown(field, accepted[field])
 
     def check_shown(self, field: str, accepted: dict) -> None:
         shown = self.page.evaluate(SHOWN_TEXT)
-        key = {"body": "body", "author_name": "name", "author_url": "url"}[field]
+        key = {"author_name": "name", "author_url": "url"}.get(field, "body")
         for comment, payload in accepted.items():
             item = shown.get(f"comment-{comment.pk}")
             if item is None:
                 continue  # on another post
             if key == "url":
-                if item["url"] != field_value(field, payload):
+                # A website is a link to itself, unless it is no address at all (a control
+                # character in it): then the name alone, as text.
+                website = field_value(field, payload)
+                expected = None if any(ord(c) < 32 for c in website) else website
+                if item["url"] != expected:
                     self.problems.append(f"website lost: {payload[:50]!r} -> {item['url']!r:.80}")
+            elif key == "body":
+                self.expect_text(item[key], expected_text(field, comment, payload), field)
             else:
                 self.expect_text(item[key], payload, field)
 
@@ -230,8 +293,11 @@ class Sweep:
         self.load(post.get_absolute_url(), "imported page")
         body = squash(self.page.locator(".entry-content").inner_text())
         comments = {squash(v["body"]) for v in self.page.evaluate(SHOWN_TEXT).values() if v}
+        stored = {c.body: c for c in Comment.objects.filter(post=post)}
         for payload in imported:
-            if squash(payload) not in body or squash(payload) not in comments:
+            comment = stored.get(payload)
+            expected = payload if comment is None else expected_text("body", comment, payload)
+            if squash(payload) not in body or squash(expected) not in comments:
                 self.problems.append(f"imported payload not shown as text: {payload[:50]!r}")
 
     def feeds(self, client, posts: dict) -> None:
@@ -242,7 +308,7 @@ class Sweep:
         feed_urls = [reverse("posts:comments-feed"), reverse("posts:comments-feed-atom")]
         feed_urls += [
             reverse("posts:post-comments-feed", kwargs=post_kwargs(posts[field][0]))
-            for field in ("body", "author_name", "author_url")
+            for field in ("body", "formatted", "author_name", "author_url")
         ]
         for url in feed_urls:
             self.load(url, "feed")
@@ -255,7 +321,9 @@ class Sweep:
             )
             for item, text in zip(items, shown, strict=True):
                 comment = comments[item["comment_id"]]
-                self.expect_text(text, comment.body, "feed item")
+                self.expect_text(text, stored_text(comment), "feed item")
+                if not TYPED_MARKUP.search(comment.body):
+                    self.expect_text(text, comment.body, "feed item")
                 if squash(item["author"]) != squash(comment.author_name):
                     self.problems.append(f"feed author garbled: {item['author'][:60]!r}")
 
@@ -275,13 +343,20 @@ class Sweep:
     def admin(self, posts: dict, accepted: dict, bundle) -> None:
         """Comment lists by field, the pending queue, and change forms."""
         changelist = "/admin/comments/comment/"
-        lists = {"body": "?parent__isempty=0&all="}  # every reply: the body payloads
-        lists |= {field: f"?q=%5B{field}&all=" for field in FIELDS[1:]}  # by their marker
-        for field, query in lists.items():
+        # Body payloads post by post (the lists hold at most 500), formatted ones by their
+        # wording, the others by their marker.
+        lists = [("body", f"?post__id__exact={post.pk}&all=") for post in posts["body"]]
+        lists.append(("formatted", "?q=Quoted&all="))
+        lists += [(field, f"?q=%5B{field}&all=") for field in FIELDS[1:4]]
+        listed = {field: "" for field in FIELDS}
+        for field, query in lists:
             self.load(f"{changelist}{query}", "admin list")
-            listed = squash(self.page.locator("#changelist").inner_text())
-            for payload in accepted[field].values():
-                if squash(field_value(field, payload))[:40] not in listed:  # lists show excerpts
+            listed[field] += squash(self.page.locator("#changelist").inner_text())
+        for field in FIELDS:
+            for comment, payload in accepted[field].items():
+                # The queue shows a comment's text as its author typed it, markup and all.
+                shown = comment.body if field in TEXT_FIELDS else field_value(field, payload)
+                if squash(shown)[:40] not in listed[field]:
                     self.problems.append(f"admin list lost {field} {payload[:50]!r}")
         self.load(f"{changelist}?status__exact=pending&all=", "moderation queue")
         # Change forms render fields with the list's machinery: one comment holding every
@@ -330,7 +405,7 @@ def test_no_payload_executes_on_any_surface(
     moderator.save()
     posts = {field: payload_posts(field) for field in FIELDS}
     accepted, refused = submit_everything(posts)
-    for field in ("body", "author_name", "author_url"):
+    for field in ("body", "formatted", "author_name", "author_url"):
         approve_all(list(accepted[field]), moderator)
     imported_post, imported = import_capture(tmp_path)
     # One comment holding every payload the form accepted, its text edited once so that
@@ -354,6 +429,7 @@ def test_no_payload_executes_on_any_surface(
     assert all(m.content_subtype == "plain" for m in mailoutbox)
     bodies = "\n".join(m.body for m in mailoutbox)
     assert all(payload in bodies for payload in list(accepted["body"].values())[:50])
+    stored = stored_html_problems()
 
     report = {
         "payloads": len(PAYLOADS),
@@ -361,7 +437,9 @@ def test_no_payload_executes_on_any_surface(
         "accepted": {field: len(ids) for field, ids in accepted.items()},
         "refused_with_message": refused,
         "imported_as_paragraphs_and_comments": len(imported),
+        "stored_html_checked": Comment.objects.count(),
         "surfaces": [
+            "stored comment HTML (allow-list, http(s) links, nh3 leaves it unchanged)",
             "post page",
             "?replytocom= thread and reply heading",
             "imported page",
@@ -371,15 +449,18 @@ def test_no_payload_executes_on_any_surface(
             "moderation queue",
             "admin change forms (with history)",
             "moderator and reply emails (plain text only)",
+            "all of these for the formatted field: each payload inside every allowed tag",
         ],
         "chromium_loads": sweep.loads,
         "emails_checked": len(mailoutbox),
         "executed": len(sweep.dialogs),
         "problems": sweep.problems[:50],
+        "stored_html_problems": stored[:50],
     }
     TEST_OUTPUT.mkdir(exist_ok=True)
     (TEST_OUTPUT / "xss-report.json").write_text(json.dumps(report, indent=2))
     assert sweep.dialogs == []
     assert sweep.problems == []
+    assert stored == []
     assert sum(report["accepted"].values()) > 900  # most payloads really went through
     shutil.rmtree(tmp_path, ignore_errors=True)

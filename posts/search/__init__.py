@@ -11,6 +11,7 @@ from types import ModuleType
 
 from django.db import connection
 
+from comments.markup import plain_text, without_markup
 from comments.models import Comment
 from posts.models import Post
 from posts.search import fallback, postgres, schema, sqlite
@@ -37,7 +38,7 @@ def searchable_comments():
     return (
         Comment.objects.readable()
         .select_related("post")
-        .only("author_name", "body", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
+        .only("author_name", "body_html", "created_at", *(f"post__{f}" for f in LINK_FIELDS))
     )
 
 
@@ -64,7 +65,9 @@ def add_snippets(objects, text: str) -> None:
         is_post = isinstance(obj, Post)
         headline = getattr(obj, "headline", None)
         if headline is None:
-            plain = html_to_text(obj.body) if is_post else obj.body
+            plain = html_to_text(obj.body) if is_post else plain_text(obj.body_html)
             obj.snippet = snippet_html(mark_terms(plain, terms), source_is_html=False)
-        else:
-            obj.snippet = snippet_html(headline, source_is_html=is_post)
+        elif is_post:
+            obj.snippet = snippet_html(headline, source_is_html=True)
+        else:  # a comment's words as typed: its markup is not text to show
+            obj.snippet = snippet_html(without_markup(headline), source_is_html=False)

@@ -1,6 +1,9 @@
 /* Reply in place, like WordPress's comment-reply.js: "Reply" moves the comment form
-   under the comment being answered, "Cancel reply" puts it back. Without JavaScript the
-   same links work through ?replytocom=ID. No dependencies, no inline script (CSP). */
+   under the comment being answered, "Cancel reply" puts it back; "Quote" does what Reply
+   does and puts the quoted comment's own words in the form, as a <blockquote> in the
+   markup commenters type. Without JavaScript the same links work through ?replytocom=ID
+   (and &quote=1, where the server fills the form the same way: comments/markup.py,
+   quote_markup). No dependencies, no inline script (CSP). */
 (function () {
   "use strict";
 
@@ -66,10 +69,86 @@
     respond.classList.remove("is-replying");
   }
 
+  // The markup a commenter would type for a comment's HTML (the allowed tags only; its
+  // own quotes left out), as comments/markup.py's as_markup writes it.
+  var INLINE = ["em", "i", "strong", "b", "code"];
+
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+  }
+
+  function showsItsAddress(text, href) {
+    var address = /^https?:\/\//i.test(text) ? text : "http://" + text;
+    var decoded = href;
+    try {
+      decoded = decodeURI(href);
+    } catch (error) {
+      decoded = href;
+    }
+    return text !== "" && (href === address || decoded === address);
+  }
+
+  function markupOf(node) {
+    var out = "";
+    node.childNodes.forEach(function (child) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        out += child.nodeValue.replace(/\n/g, "");
+        return;
+      }
+      if (child.nodeType !== Node.ELEMENT_NODE) {
+        return;
+      }
+      var name = child.tagName.toLowerCase();
+      if (name === "br") {
+        out += "\n";
+      } else if (name === "p") {
+        out += "\n\n" + markupOf(child) + "\n\n";
+      } else if (name === "a") {
+        var text = markupOf(child);
+        var href = child.getAttribute("href") || "";
+        if (showsItsAddress(text, href)) {
+          out += text;
+        } else {
+          var title = child.getAttribute("title");
+          out += '<a href="' + escapeHtml(href) + '"' +
+            (title ? ' title="' + escapeHtml(title) + '"' : "") + ">" + text + "</a>";
+        }
+      } else if (INLINE.indexOf(name) >= 0) {
+        out += "<" + name + ">" + markupOf(child) + "</" + name + ">";
+      } else if (name !== "blockquote") {
+        out += markupOf(child);
+      }
+    });
+    return out;
+  }
+
+  function tidy(text) {
+    return text.replace(/[ \t]*\n[ \t]*/g, "\n").replace(/\n{3,}/g, "\n\n").trim();
+  }
+
+  function quote(link) {
+    var item = document.getElementById("comment-" + link.dataset.commentId);
+    var content = item && item.querySelector(".comment-content");
+    var words = content ? tidy(markupOf(content)) : "";
+    var text = form.querySelector("textarea");
+    if (!words || !text) {
+      return;
+    }
+    var before = text.value.replace(/\s+$/, "");
+    text.value = (before ? before + "\n\n" : "") + "<blockquote>" + words + "</blockquote>\n\n";
+    text.focus();
+    text.setSelectionRange(text.value.length, text.value.length);
+  }
+
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest(".comment-reply-link");
+    var link = event.target.closest &&
+      event.target.closest(".comment-reply-link, .comment-quote-link");
     if (link && link.dataset.commentId && moveUnder(link)) {
       event.preventDefault();
+      if (link.classList.contains("comment-quote-link")) {
+        quote(link);
+      }
       return;
     }
     if (event.target === cancel) {
