@@ -125,8 +125,9 @@ def form_notice(user=None) -> str:
     links = f"those with {limit} or more links" if limit else ""
     if policy == "known":
         opening = (
-            "Your first comment is held for moderation; once one is approved, your later "
-            "comments with the same email address appear at once"
+            "Your first comment is held for moderation; once one is approved and you have "
+            "confirmed your email address through the link we send you, your later "
+            "comments with it appear at once"
         )
         held_too = "which are held for moderation too"
     else:

@@ -29,16 +29,18 @@ def policy(settings, moderation, links=2, words=()):
             "known",
             2,
             (),
-            "Your first comment is held for moderation; once one is approved, your later "
-            "comments with the same email address appear at once, except those with 2 or "
+            "Your first comment is held for moderation; once one is approved and you have "
+            "confirmed your email address through the link we send you, your later "
+            "comments with it appear at once, except those with 2 or "
             "more links, which are held for moderation too.",
         ),
         (
             "known",
             0,
             (),
-            "Your first comment is held for moderation; once one is approved, your later "
-            "comments with the same email address appear at once.",
+            "Your first comment is held for moderation; once one is approved and you have "
+            "confirmed your email address through the link we send you, your later "
+            "comments with it appear at once.",
         ),
         (
             "none",
