@@ -1,6 +1,8 @@
 """import_wxr: WordPress exports into posts, tags, redirects and comment threads."""
 
 import io
+import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from comments.markup import ALLOWED_TAGS, render_comment_html
 from comments.models import Comment, CommentEvent
 from posts.imports.markup import html_to_comment, html_to_text, wpautop
 from posts.models import Author, OriginalURL, Post
@@ -429,3 +432,29 @@ def test_items_without_a_post_id_are_named_by_their_guid(tmp_path):
     ]
     assert [c.body for c in Comment.objects.order_by("pk")] == ["On First", "On Second"]
     assert "Posts: 0 created, 0 updated, 2 unchanged" in run(plain)
+
+
+class StoredHtml(HTMLParser):
+    """Every tag and attribute a stored comment's HTML holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [(tag, name, value or "") for name, value in attrs] or [(tag, "", "")]
+
+
+def test_every_published_xss_payload_imported_as_comment_html_stays_inert():
+    """The 422 payloads, each as a WordPress comment's HTML, import to stored HTML with
+    only the comment tags, only href, title and rel, and only web addresses."""
+    payloads = json.loads((DATA / "xss" / "payloads.json").read_text())
+    for item in payloads:
+        stored = render_comment_html(html_to_comment(item["payload"]))
+        parser = StoredHtml()
+        parser.feed(stored)
+        for tag, name, value in parser.found:
+            assert tag in ALLOWED_TAGS, (item["payload"], stored)
+            assert name in ("", "href", "title", "rel"), (item["payload"], stored)
+            if name == "href":
+                assert value.startswith(("http://", "https://")), (item["payload"], stored)
