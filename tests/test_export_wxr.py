@@ -101,12 +101,23 @@ def realistic_site():
         ip_address="192.0.2.1",
         created_at=at(2021, 3, 5, 11, 0),
     )
+    for minute, body in enumerate(FORMATTED_COMMENTS):
+        make_comment(post, body=body, created_at=at(2021, 3, 5, 12, minute))
     make_post(title="Closed to comments", comments_open=False, published_at=at(2021, 4, 1))
     draft = make_post(
         title="Unfinished", status="draft", tags=["DraftOnly"], author=author, published_at=NOON
     )
     make_comment(draft, status="pending", body="Early bird", created_at=NOON)
     return staff
+
+
+# What commenters type here (comments.markup), and what only looks like markup.
+FORMATTED_COMMENTS = (
+    "<blockquote>Quoted <em>words</em>\n\nand more</blockquote>\n\nI agree: see "
+    '<a title="A study" href="https://example.org/a?b=1&amp;c=2">the study</a>, <b>twice</b>.',
+    'Typed <div> & &amp;, <a href="javascript:x">not a link</a>, a stray </em>, <code>x < y</code>',
+    "One<p>Two, typed with a tag</p>",
+)
 
 
 def pages(staff) -> dict[str, str]:
@@ -236,6 +247,30 @@ def test_export_has_what_wordpress_importer_reads(tmp_path):
     exported = next(c for c in comments if c.findtext(f"{WP}comment_id") == str(deepest.pk))
     assert exported.findtext(f"{WP}comment_parent") == str(deepest.parent_id)
     assert "&lt;script&gt;" in exported.findtext(f"{WP}comment_content")
+
+
+def test_formatted_comments_are_exported_as_wordpress_html(tmp_path):
+    """WordPress shows a comment's content as HTML: the markup a commenter typed is HTML
+    there, whatever else they typed is escaped text; the exact text travels in meta only
+    where WordPress's HTML would not read back as the same."""
+    post = make_post(slug="formatted")
+    for body in FORMATTED_COMMENTS:
+        make_comment(post, body=body)
+    channel = etree.parse(str(export(tmp_path))).getroot().find("channel")
+    exported = {}
+    for c in channel.iter(f"{WP}comment"):
+        metas = {
+            m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
+            for m in c.iter(f"{WP}commentmeta")
+        }
+        exported[c.findtext(f"{WP}comment_content")] = metas.get("_msblog_body")
+    quoted, _typed, paragraph = FORMATTED_COMMENTS
+    assert exported == {
+        quoted: None,
+        "Typed &lt;div&gt; &amp; &amp;amp;, &lt;a href=&quot;javascript:x&quot;&gt;not a "
+        "link&lt;/a&gt;, a stray &lt;/em&gt;, <code>x &lt; y</code>": None,
+        paragraph: paragraph,
+    }
 
 
 def test_export_to_standard_output():

@@ -68,6 +68,9 @@ def test_replies_nest_and_removed_comments_stay_removed(client):
     assert first.author_email == ""  # Blogger's noreply address is not the reader's
     html = client.get(post.get_absolute_url()).content.decode()
     assert "Ευχαριστώ" in html and "removed by the author" not in html
+    bold = post.comments.get(body__startswith="Re: everyone")
+    assert bold.body == "Re: everyone – no, only <b>relapsing</b> MS."
+    assert "only <b>relapsing</b> MS." in html
 
 
 def test_hostile_markup_is_removed(client):

@@ -52,11 +52,12 @@ def test_threads_match_posts_by_original_url_and_permalink():
 
 
 def test_comment_text_author_and_ip(client):
-    """Disqus HTML becomes plain text with the link's address; scripts are dropped."""
+    """Disqus HTML keeps its link as a commenter types one; scripts are dropped."""
     run(EXPORT)
     first = Comment.objects.get(import_ref="disqus:profgmsblog/9001")
     assert first.body == (
-        "First Disqus comment, with a study (https://example.org/study).\n\nВторой абзац."
+        'First Disqus comment, with <a href="https://example.org/study">a study</a>.'
+        "\n\nВторой абзац."
     )
     assert (first.author_email, first.ip_address) == ("reader@example.org", "192.0.2.44")
     post = Post.objects.get(slug=GOOD_NEWS)

@@ -1,6 +1,8 @@
 """import_wxr: WordPress exports into posts, tags, redirects and comment threads."""
 
 import io
+import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from comments.markup import ALLOWED_TAGS, render_comment_html
 from comments.models import Comment, CommentEvent
-from posts.imports.markup import html_to_text, wpautop
+from posts.imports.markup import html_to_comment, html_to_text, wpautop
 from posts.models import Author, OriginalURL, Post
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -73,7 +76,7 @@ def test_threads_keep_depth_and_every_status():
     assert thread(post) == [
         (0, "approved", "Thanks Prof G. Is this th"),
         (1, "approved", "Yes, the same.\nSame dose "),
-        (2, "approved", "Level three reply."),
+        (2, "approved", "Level three <b>reply</b>."),
         (3, "approved", "Level four, still nested."),
         (1, "pending", "Held for moderation."),
         (0, "spam", "Buy cheap pills now"),
@@ -97,18 +100,19 @@ def test_pingbacks_and_trackbacks_are_left_out_and_counted():
     assert "Not imported, by design: 1 attachment, 1 pingback, 1 trackback" in report
 
 
-def test_comment_html_becomes_plain_text_without_losing_words():
-    """Paragraphs and breaks become newlines, links keep their address, markup goes."""
+def test_comment_html_keeps_its_formatting_and_every_word():
+    """Paragraphs and breaks become newlines; links, emphasis and strong stay as a
+    commenter here types them; attributes and other markup go."""
     run(BASIC)
     first = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-501")
     assert first.body == (
-        "Thanks Prof G. Is this the same drug?\n\n"
-        "See the label (https://example.org/label) & its warnings."
+        "Thanks Prof G. Is this the <em>same</em> drug?\n\n"
+        'See <a href="https://example.org/label">the label</a> & its warnings.'
     )
     reply = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-502")
     assert reply.body == "Yes, the same.\nSame dose too.\n\nSecond paragraph."
     hostile = Comment.objects.get(import_ref=f"{SITE}/?p=101#comment-503")
-    assert hostile.body == "Level three reply."
+    assert hostile.body == "Level three <b>reply</b>."
     assert (hostile.author_url, hostile.ip_address) == ("", None)
 
 
@@ -232,6 +236,27 @@ def test_wpautop_and_comment_text_rules():
     assert html_to_text('<a href="https://x.org/">https://x.org/</a>') == "https://x.org/"
     assert html_to_text("<ul><li>one</li><li>two</li></ul>") == "one\n\ntwo"
     assert html_to_text('<img src="a.png" alt="chart">') == "[chart]"
+
+
+def test_comment_html_becomes_what_a_commenter_types_here():
+    """Quotes, links to web addresses, emphasis, strong and code stay; other elements
+    become their words; a link elsewhere keeps its address; open tags are closed."""
+    assert html_to_comment(
+        '<blockquote><p>You said <i class="x">this</i>.</p></blockquote>'
+        '<p>See <a href="https://x.org/?a=1&amp;b=2" rel="nofollow ugc">my <strong>notes'
+        "</strong></a> and <cite>a book</cite>.<br>\nThanks</p>"
+    ) == (
+        "<blockquote>You said <i>this</i>.</blockquote>\n\n"
+        'See <a href="https://x.org/?a=1&amp;b=2">my <strong>notes</strong></a> and a book.'
+        "\nThanks"
+    )
+    assert html_to_comment('<a href="mailto:a@x.org">write</a> <a href="javascript:x">go</a>') == (
+        "write go"
+    )
+    assert html_to_comment("<ul><li><em>one</li><li>two</em></li></ul>") == ("<em>one\n\ntwo</em>")
+    assert html_to_comment('<b onclick="x()">bold <em>both</b> after</em>') == (
+        "<b>bold <em>both</em></b> after"
+    )
 
 
 HTTPS = DATA / "wxr-https.xml"
@@ -407,3 +432,29 @@ def test_items_without_a_post_id_are_named_by_their_guid(tmp_path):
     ]
     assert [c.body for c in Comment.objects.order_by("pk")] == ["On First", "On Second"]
     assert "Posts: 0 created, 0 updated, 2 unchanged" in run(plain)
+
+
+class StoredHtml(HTMLParser):
+    """Every tag and attribute a stored comment's HTML holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [(tag, name, value or "") for name, value in attrs] or [(tag, "", "")]
+
+
+def test_every_published_xss_payload_imported_as_comment_html_stays_inert():
+    """The 422 payloads, each as a WordPress comment's HTML, import to stored HTML with
+    only the comment tags, only href, title and rel, and only web addresses."""
+    payloads = json.loads((DATA / "xss" / "payloads.json").read_text())
+    for item in payloads:
+        stored = render_comment_html(html_to_comment(item["payload"]))
+        parser = StoredHtml()
+        parser.feed(stored)
+        for tag, name, value in parser.found:
+            assert tag in ALLOWED_TAGS, (item["payload"], stored)
+            assert name in ("", "href", "title", "rel"), (item["payload"], stored)
+            if name == "href":
+                assert value.startswith(("http://", "https://")), (item["payload"], stored)

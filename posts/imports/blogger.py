@@ -32,7 +32,7 @@ from pathlib import Path
 from django.utils.text import slugify
 
 from posts.imports import xmlstream
-from posts.imports.markup import html_to_text, sanitize_html
+from posts.imports.markup import html_to_comment, html_to_text, sanitize_html
 from posts.imports.progress import Progress
 from posts.imports.records import ParsedFile, PostFields, SourceComment, SourcePost
 
@@ -246,7 +246,7 @@ def make_comment(parsed: ParsedFile, entry: Entry, comments: list) -> None:
         label=label,
         parent_ref=entry.parent or None,
         author_name=entry.author,
-        body=html_to_text(entry.html),
+        body=html_to_comment(entry.html),
         status=entry.status,
         created_at=entry.published,
         author_email="" if entry.email.lower() in NO_EMAIL else entry.email,

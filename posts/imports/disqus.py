@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from posts.imports import xmlstream
-from posts.imports.markup import html_to_text
+from posts.imports.markup import html_to_comment
 from posts.imports.progress import Progress
 from posts.imports.records import ParsedFile, SourceComment, SourcePost
 from posts.models import OriginalURL, Post
@@ -127,7 +127,7 @@ def read_post(parsed: ParsedFile, element, threads: dict, comments: dict) -> Non
             label=label,
             parent_ref=f"disqus:{forum}/{parent_id}" if parent_id else None,
             author_name=value(element, "author/{http://disqus.com}name"),
-            body=html_to_text(value(element, "message")),
+            body=html_to_comment(value(element, "message")),
             status=status,
             created_at=created_at,
             author_email=value(element, "author/{http://disqus.com}email"),

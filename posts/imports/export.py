@@ -39,7 +39,13 @@ from taggit.models import Tag, TaggedItem
 
 from comments.models import Comment
 from comments.services import status_before_binning
-from posts.imports.markup import HTML_BLOCK_CLOSE, HTML_BLOCK_OPEN, text_to_html
+from posts.imports.markup import (
+    HTML_BLOCK_CLOSE,
+    HTML_BLOCK_OPEN,
+    comment_to_html,
+    html_to_comment,
+    text_to_html,
+)
 from posts.models import Author, Category, Post
 
 CHUNK = 200  # posts read, with their comments, per round of queries
@@ -289,6 +295,7 @@ def item(post: Post, site_url: str, authors: FileAuthors) -> str:
 
 def comment(c: Comment, authors: FileAuthors) -> str:
     binned = c.status in (Comment.Status.SPAM, Comment.Status.REMOVED)
+    content = comment_to_html(c.body)
     metas = [
         ("_msblog_import_ref", c.import_ref),
         ("_msblog_placeholder", "1" if c.placeholder else ""),
@@ -298,6 +305,8 @@ def comment(c: Comment, authors: FileAuthors) -> str:
         ("_msblog_moderation_reason", c.moderation_reason),
         ("_msblog_notify_replies", "1" if c.notify_replies else ""),
         ("_msblog_parent_notified", "1" if c.parent_notified else ""),
+        # Only where WordPress's HTML would not read back as the same text (a typed <p>).
+        ("_msblog_body", c.body if html_to_comment(content) != c.body else ""),
         # What WordPress restores a spam or trashed comment to.
         ("_wp_trash_meta_status", COMMENT_APPROVED[status_before_binning(c)] if binned else ""),
     ]
@@ -308,7 +317,7 @@ def comment(c: Comment, authors: FileAuthors) -> str:
         element("wp:comment_author_url", escape(c.author_url), raw=True),
         element("wp:comment_author_IP", c.ip_address or ""),
         *wp_dates("comment_date", c.created_at),
-        element("wp:comment_content", PLACEHOLDER_TEXT if c.placeholder else text_to_html(c.body)),
+        element("wp:comment_content", PLACEHOLDER_TEXT if c.placeholder else content),
         element("wp:comment_approved", COMMENT_APPROVED[c.status]),
         element("wp:comment_type", "comment"),
         element("wp:comment_parent", c.parent_id or 0, raw=True),

@@ -7,9 +7,15 @@ text with blank lines between paragraphs and adds the <p> and <br> when it shows
 (``<!-- wp:… -->``) is left alone, as WordPress itself does. Shortcodes and markers are
 turned into what a reader saw (posts.imports.shortcodes); none is ever run.
 
-Comment bodies are plain text here. ``html_to_text`` keeps every word: paragraphs and
-line breaks become newlines, a link keeps its text and adds its address when the text
-does not show it, script and style contents are dropped, entities are decoded.
+Comment bodies are what a commenter types here (comments.markup): text with blank lines
+between paragraphs and a little markup. ``html_to_comment`` turns another platform's
+comment HTML into that form and keeps every word: the markup a commenter may type
+(links to web addresses, emphasis, strong, code, blockquotes) stays, paragraphs and line
+breaks become newlines, any other element becomes its text (a link elsewhere adds its
+address when the text does not show it), script and style contents are dropped,
+entities are decoded. ``comment_to_html`` is the way back, for WordPress: the markup as
+typed, everything else escaped, newlines kept for WordPress's own paragraphs. An export
+read back gives the same text. ``html_to_text`` is the plain-text form, for excerpts.
 """
 
 import re
@@ -18,6 +24,8 @@ from urllib.parse import urlsplit
 
 from django.utils.html import escape
 
+from comments.markup import INLINE_TAGS, typed_tag
+from comments.markup import TAG as TYPED_TAG
 from posts.html import clean_post_html
 from posts.imports import shortcodes
 from posts.imports.shortcodes import Attachment
@@ -183,9 +191,57 @@ def same_address(href: str, label: str) -> bool:
     return bool(label.strip()) and bare(href) in bare(label)
 
 
-def html_to_text(html: str) -> str:
-    """Comment or excerpt HTML as plain text with blank lines between paragraphs."""
-    parser = TextExtractor()
+class CommentExtractor(TextExtractor):
+    """TextExtractor that keeps the markup a commenter may type here."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept: list[str] = []  # the typed tags left open, innermost last
+
+    def handle_starttag(self, tag, attrs):
+        typed = None if self.hidden else self.typed_start(tag, attrs)
+        if typed is None:
+            super().handle_starttag(tag, attrs)
+        else:
+            self.after_br = False
+            self.parts.append(typed)
+            self.kept.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.hidden or tag not in self.kept:
+            super().handle_endtag(tag)
+            return
+        self.after_br = False
+        while self.kept:  # closing an outer tag closes what is open inside it, as browsers do
+            name = self.kept.pop()
+            self.parts.append(f"</{name}>")
+            if name == tag:
+                break
+
+    def typed_start(self, tag: str, attrs: list) -> str | None:
+        """The start tag as a commenter here would type it, or None to keep only its text."""
+        if tag == "blockquote":
+            return "<blockquote>"
+        if tag not in INLINE_TAGS:
+            return None
+        if tag == "a" and "a" in self.kept:
+            return None
+        raw = self.get_starttag_text() or ""
+        if (match := TYPED_TAG.fullmatch(raw)) and typed_tag(match):
+            return raw  # as written: an export read back is the same text
+        if tag != "a":
+            return f"<{tag}>"
+        values = dict(attrs)
+        spelled = "".join(
+            f' {name}="{escape(values[name].strip())}"'
+            for name in ("href", "title")
+            if (values.get(name) or "").strip()
+        )
+        match = TYPED_TAG.fullmatch(f"<a{spelled}>")
+        return match[0] if match and typed_tag(match) else None
+
+
+def extracted(parser: TextExtractor, html: str) -> str:
     parser.feed(html.replace("\r\n", "\n").replace("\r", "\n"))
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")
@@ -193,7 +249,39 @@ def html_to_text(html: str) -> str:
     return text.strip()
 
 
+def html_to_text(html: str) -> str:
+    """Comment or excerpt HTML as plain text with blank lines between paragraphs."""
+    return extracted(TextExtractor(), html)
+
+
+def html_to_comment(html: str) -> str:
+    """Another platform's comment HTML as the text a commenter would type here."""
+    text = extracted(CommentExtractor(), html)
+    # A quote's own paragraphs leave blank lines just inside it, which say nothing.
+    text = re.sub(r"(<blockquote>)[ \t]*\n\s*\n\s*", r"\1", text, flags=re.I)
+    return re.sub(r"\s*\n\s*\n[ \t]*(</blockquote>)", r"\1", text, flags=re.I)
+
+
 def text_to_html(text: str) -> str:
-    """Plain text as WordPress comment or excerpt content: escaped; newlines kept, since
-    WordPress turns them into paragraphs when it shows the text."""
+    """Plain text as WordPress excerpt content: escaped; newlines kept, since WordPress
+    turns them into paragraphs when it shows the text."""
     return escape(text)
+
+
+def comment_to_html(body: str) -> str:
+    """A comment's text as WordPress comment content: the markup it types as HTML, all else
+    escaped (a closing tag with nothing to close too), newlines kept (WordPress makes
+    paragraphs of them, as we do)."""
+    parts, position, open_tags = [], 0, []
+    for match in TYPED_TAG.finditer(body):
+        tag = typed_tag(match)
+        if tag is None or (tag.closing and tag.name != "p" and tag.name not in open_tags):
+            continue
+        if tag.closing and tag.name != "p":
+            open_tags.remove(tag.name)
+        elif tag.name != "p":
+            open_tags.append(tag.name)
+        parts += [escape(body[position : match.start()]), match[0]]
+        position = match.end()
+    parts.append(escape(body[position:]))
+    return "".join(parts)

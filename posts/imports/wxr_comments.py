@@ -9,7 +9,7 @@ or removed comment was before. A missing date is the post's.
 
 import datetime
 
-from posts.imports.markup import html_to_text
+from posts.imports.markup import html_to_comment
 from posts.imports.records import ParsedFile, SourceComment, SourcePost
 from posts.imports.wxr_fields import META, children, meta, precise_date, wp_date
 
@@ -81,6 +81,8 @@ def read_comment(parsed, post, element, values, metas, short_link, post_date):
         values.get("wp:comment_date_gmt"), values.get("wp:comment_date")
     )
     placeholder = metas.get(f"{META}placeholder") == "1"
+    own_body = metas.get(f"{META}body")  # msblog's text where WordPress's HTML is not it
+    content = values.get("wp:comment_content", "")
     before = COMMENT_STATUS.get(metas.get("_wp_trash_meta_status", "").strip(), "")
     return SourceComment(
         ref=metas.get(f"{META}import_ref") or f"{short_link}#comment-{comment_id}",
@@ -88,7 +90,7 @@ def read_comment(parsed, post, element, values, metas, short_link, post_date):
         label=f"comment {comment_id}",
         parent_ref=None,
         author_name=values.get("wp:comment_author", "").strip(),
-        body="" if placeholder else html_to_text(values.get("wp:comment_content", "")),
+        body="" if placeholder else own_body or html_to_comment(content),
         status=status,
         created_at=created_at or post_date,
         undated=created_at is None,
