@@ -158,7 +158,10 @@ class Replica:
     def hang(self) -> None:
         """Stop (SIGSTOP) the replica's postmaster and every process it started: it keeps
         its connections and its port open and answers nothing."""
-        postmaster = parent_of(self.query("SELECT pg_backend_pid()")[0])
+        # The postmaster's pid file, not our backend's parent: the backend may be gone by
+        # the time /proc is read, on a busy machine.
+        data_directory = Path(self.query("SHOW data_directory")[0])
+        postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
         try:
             os.kill(postmaster, signal.SIGSTOP)
         except PermissionError as exc:
