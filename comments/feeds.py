@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 
 from comments.models import Comment
+from comments.privacy import shown_name
 from posts.feeds import BaseFeed
 from posts.models import Post
 from posts.selectors import LINK_FIELDS
@@ -42,7 +43,7 @@ class LatestCommentsFeed(BaseFeed):
     def item_title(self, comment):
         return gettext("Comment on %(title)s by %(name)s") % {
             "title": comment.post.title,
-            "name": comment.author_name,
+            "name": shown_name(comment.author_name),
         }
 
     def item_description(self, comment):
@@ -56,7 +57,7 @@ class LatestCommentsFeed(BaseFeed):
         return comment.created_at
 
     def item_author_name(self, comment):
-        return comment.author_name
+        return shown_name(comment.author_name)
 
 
 class LatestCommentsAtomFeed(LatestCommentsFeed):
@@ -89,7 +90,7 @@ class PostCommentsFeed(LatestCommentsFeed):
         return Comment.objects.readable().filter(post=post)
 
     def item_title(self, comment):
-        return gettext("By: %(name)s") % {"name": comment.author_name}
+        return gettext("By: %(name)s") % {"name": shown_name(comment.author_name)}
 
 
 class PostCommentsAtomFeed(PostCommentsFeed):

@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from comments.links import is_web_address
+from comments.privacy import shown_name
 
 if TYPE_CHECKING:
     from comments.selectors import Thread
@@ -171,7 +172,7 @@ class EntryDrawer:
         """The escaped name, and the author's part of the byline (a link only to http(s))."""
         key = (row[NAME], row[URL], bool(row[USER]))
         if key not in self.authors:
-            name = escape(row[NAME])
+            name = escape(shown_name(row[NAME]))
             author = name
             if row[URL] and is_web_address(row[URL]):
                 url = escape(row[URL])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from comments import following, services
 from comments.models import Comment
 from comments.notifications import notify_parent_author
+from comments.privacy import NO_NAME
 from comments.roles import MODERATORS_GROUP
 from tests.conftest import ROOT, TEST_OUTPUT
 from tests.factories import local_datetime, make_author, make_comment, make_post, make_staff
@@ -164,8 +165,8 @@ def spanish(settings):
 
 
 def spanish_posts():
-    """Two posts in March 2024 sharing a tag, the first with a thread: a reply, and a
-    comment by the blog team that it edited."""
+    """Two posts in March 2024 sharing a tag, the first with a thread: a reply, a comment
+    without a name, and a comment by the blog team that it edited."""
     author = make_author("Ana García", bio="Neuróloga e investigadora.")
     first = make_post(
         title="Ensayos clínicos en esclerosis múltiple",
@@ -188,6 +189,7 @@ def spanish_posts():
     )
     lucia = make_comment(first, author_name="Lucía", body="Muy interesante, gracias.")
     make_comment(first, parent=lucia, author_name="Pablo", body="Estoy de acuerdo con Lucía.")
+    make_comment(first, author_name=NO_NAME, body="Yo también lo creo.")
     make_comment(
         first,
         author_name="Equipo",
@@ -213,7 +215,7 @@ def test_no_english_left_on_the_readers_pages(spanish, new_page, live_server):
     page = new_page()
     pages = {
         "/": "Últimas entradas",
-        post.get_absolute_url(): "3 comentarios sobre “Ensayos clínicos en esclerosis múltiple”",
+        post.get_absolute_url(): "4 comentarios sobre “Ensayos clínicos en esclerosis múltiple”",
         reverse("posts:archive-month", args=[2024, 3]): "Entradas de marzo de 2024",
         reverse("posts:archives"): "marzo de 2024",
         reverse("posts:search") + "?q=esclerosis": "Resultados de la búsqueda de “esclerosis”",
@@ -223,6 +225,7 @@ def test_no_english_left_on_the_readers_pages(spanish, new_page, live_server):
         assert heading in assert_spanish(page), path
     page.goto(f"{live_server.url}{post.get_absolute_url()}")
     assert "12 de marzo de 2024" in page.locator(".entry-meta").inner_text()
+    assert "Anónimo" in page.locator(".comment-list").inner_text()
     page.click(f"#comment-{lucia.pk} .comment-reply-link")
     assert page.locator("#reply-title").inner_text().startswith("Deja una respuesta a Lucía")
     page.fill("#id_author_url", "ftp://ejemplo.org")
