@@ -2,8 +2,10 @@
 in the emails with LANGUAGE_CODE=es, and English still the default."""
 
 import functools
+import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import polib
@@ -18,8 +20,9 @@ from comments.models import Comment
 from comments.notifications import notify_parent_author
 from comments.privacy import NO_NAME
 from comments.roles import MODERATORS_GROUP
-from tests.conftest import ROOT, TEST_OUTPUT
+from tests.conftest import ROOT, TEST_OUTPUT, tool_missing
 from tests.factories import local_datetime, make_author, make_comment, make_post, make_staff
+from tests.test_accessibility import serious_violations
 
 PO = ROOT / "msblog" / "locale" / "es" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -252,6 +255,51 @@ def test_screenshots_of_the_spanish_post_page(spanish, new_page, live_server):
         target = shots / f"post-es-{width}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 20_000
+
+
+def spanish_pages(post) -> list[str]:
+    return [
+        "/",
+        post.get_absolute_url(),
+        reverse("posts:archive-month", args=[2024, 3]),
+        reverse("posts:search") + "?q=esclerosis",
+        reverse("comments:follow", args=[post.pk]),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spanish_pages_pass_axe_and_the_html_checker(
+    spanish, client, new_page, live_server, node_tools
+):
+    """In Spanish, the pages checked above have no serious or critical axe violation and
+    no Nu HTML Checker error (their lang is "es")."""
+    java = shutil.which("java")
+    if java is None:
+        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
+    post, _lucia = spanish_posts()
+    folder = TEST_OUTPUT / "html-es"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    page = new_page(bypass_csp=True)
+    axe = node_tools / "axe-core" / "axe.min.js"
+    found, files = {}, []
+    for number, path in enumerate(spanish_pages(post)):
+        page.goto(f"{live_server.url}{path}")
+        if problems := serious_violations(page, axe):
+            found[path] = problems
+        target = folder / f"page-{number}.html"
+        target.write_bytes(client.get(path).content)
+        files.append(str(target))
+    assert found == {}
+    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    messages = json.loads(result.stdout or "{}").get("messages", [])
+    assert [m["message"] for m in messages if m.get("type") == "error"] == []
 
 
 # --- emails -----------------------------------------------------------------------------
