@@ -212,8 +212,9 @@ def assert_spanish(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_no_english_left_on_the_readers_pages(spanish, new_page, live_server):
-    """Home, a post with a thread, a month's archive, the archives, search results and a
-    refused comment form show no English in Spanish, dates and month names included."""
+    """Home, a post with a thread, a month's archive, the archives, search results, a
+    missing page and a refused comment form show no English in Spanish, dates and month
+    names included."""
     post, lucia = spanish_posts()
     page = new_page()
     pages = {
@@ -222,6 +223,7 @@ def test_no_english_left_on_the_readers_pages(spanish, new_page, live_server):
         reverse("posts:archive-month", args=[2024, 3]): "Entradas de marzo de 2024",
         reverse("posts:archives"): "marzo de 2024",
         reverse("posts:search") + "?q=esclerosis": "Resultados de la búsqueda de “esclerosis”",
+        "/no-hay-nada-aqui/": "No encontrado",
     }
     for path, heading in pages.items():
         page.goto(f"{live_server.url}{path}")
@@ -264,6 +266,7 @@ def spanish_pages(post) -> list[str]:
         reverse("posts:archive-month", args=[2024, 3]),
         reverse("posts:search") + "?q=esclerosis",
         reverse("comments:follow", args=[post.pk]),
+        "/no-hay-nada-aqui/",
     ]
 
 
@@ -366,6 +369,19 @@ def test_english_is_the_default(client, settings):
     assert '<html lang="en-gb">' in html
     assert "1 thought on “On trials”" in html and "Leave a Reply" in html
     assert "12 March 2024" in html and ">Reply</a>" in html
+
+
+@pytest.mark.django_db
+def test_a_page_cached_in_english_is_not_served_in_spanish(client, settings):
+    """The page cache keys pages by language too: after LANGUAGE_CODE changes, the same
+    content version draws the page again, and a browser's English copy is not confirmed."""
+    post = make_post(title="Ensayos")
+    english = client.get(post.get_absolute_url())
+    assert "Leave a Reply" in english.content.decode()
+    settings.LANGUAGE_CODE = "es"
+    spanish = client.get(post.get_absolute_url(), headers={"If-None-Match": english["ETag"]})
+    assert spanish.status_code == 200
+    assert "Deja una respuesta" in spanish.content.decode()
 
 
 def test_catalog_path_is_the_one_django_reads(settings):
