@@ -9,7 +9,7 @@ FIXTURE_DB := $(CURDIR)/.fixture-build.sqlite3
 FIXTURE_MODELS := posts.author posts.post posts.originalurl posts.relatedentry \
 	taggit.tag taggit.taggeditem comments.comment
 
-.PHONY: install node-tools run serve worker test lint format fixtures clean
+.PHONY: install node-tools run serve worker test lint format messages fixtures clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The Spanish catalog (README "Translations"): collect the marked strings into
+# msblog/locale/es/LC_MESSAGES/django.po, then compile the django.mo that is committed.
+MESSAGES_IGNORE := -i '.venv/*' -i 'node_modules/*' -i 'tests/*' -i 'benchmarks/*' -i 'staticfiles/*'
+messages: install
+	$(PY) manage.py makemessages -l es --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l es $(MESSAGES_IGNORE)
 
 # Rebuild the seed fixture from the captured pages, through the importer.
 fixtures: install

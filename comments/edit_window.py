@@ -21,6 +21,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from comments import services
 from comments.models import Comment, CommentEvent
@@ -33,7 +36,7 @@ SALT = "comments.edit"
 MAX_REMEMBERED = 20
 Status = Comment.Status
 EDITABLE_STATUSES = (Status.PENDING, Status.APPROVED)
-CLOSED_MESSAGE = (
+CLOSED_MESSAGE = _(
     "This comment can no longer be changed from here: its author's time to edit it has "
     "passed, someone has replied to it, or it was not written in this browser."
 )
@@ -104,17 +107,20 @@ def own_actions(editable: dict[int, datetime.datetime]):
     in the thread, as a comments.rendering addition; None when there are none."""
     if not editable:
         return None
+    edit = escape(pgettext("link to change one's own comment", "Edit"))
+    delete = escape(pgettext("link to delete one's own comment", "Delete"))
+    until = escape(gettext("(until %(time)s)"))
 
     def links(row: tuple, kind: str) -> str:
         comment_id = row[ID]
         if comment_id not in editable:
             return ""
         closes = timezone.localtime(editable[comment_id]).replace(microsecond=0)
+        time = f'<time datetime="{closes.isoformat()}">{closes:%H:%M}</time>'
         return (
             f'<p class="own-actions"><a href="{reverse("comments:edit", args=[comment_id])}">'
-            f'Edit</a> <a href="{reverse("comments:delete", args=[comment_id])}">Delete</a> '
-            f'<span class="own-actions-until">(until <time datetime="{closes.isoformat()}">'
-            f"{closes:%H:%M}</time>)</span></p>\n"
+            f'{edit}</a> <a href="{reverse("comments:delete", args=[comment_id])}">{delete}</a> '
+            f'<span class="own-actions-until">{until % {"time": time}}</span></p>\n'
         )
 
     return links
@@ -155,7 +161,7 @@ def comment_author_edit(*, comment: Comment, body: str) -> Comment:
             author_email=locked.author_email,
             ip_address=locked.ip_address,
         )
-        services.comment_edit(comment=locked, body=body, reason="edited by its author")
+        services.comment_edit(comment=locked, body=body, reason=gettext("edited by its author"))
         if locked.status == Status.APPROVED:
             hold_if_the_rules_say_so(locked)
     return locked
@@ -174,7 +180,7 @@ def hold_if_the_rules_say_so(comment: Comment) -> None:
         services.comment_set_status(
             comment=comment,
             status=verdict.status,
-            reason=f"edited by its author: {verdict.reason}",
+            reason=gettext("edited by its author: %(reason)s") % {"reason": verdict.reason},
             action=CommentEvent.Action.EDITED,
         )
 
@@ -185,5 +191,5 @@ def comment_author_delete(*, comment: Comment) -> None:
         content_changed()  # first: see posts.caching
         locked = lock_editable(comment)
         services.comment_set_status(
-            comment=locked, status=Status.REMOVED, reason="deleted by its author"
+            comment=locked, status=Status.REMOVED, reason=gettext("deleted by its author")
         )

@@ -11,17 +11,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 
 from comments.models import Comment
+from comments.privacy import shown_name
 from posts.feeds import BaseFeed
 from posts.models import Post
 from posts.selectors import LINK_FIELDS
 
 
 class LatestCommentsFeed(BaseFeed):
-    title = f"Comments on {settings.SITE_NAME}"
     link = reverse_lazy("posts:index")
-    description = f"The latest comments on {settings.SITE_NAME}"
+
+    def title(self, obj):
+        return gettext("Comments on %(site)s") % {"site": settings.SITE_NAME}
+
+    def description(self, obj):
+        return gettext("The latest comments on %(site)s") % {"site": settings.SITE_NAME}
 
     def comments(self, obj):
         return Comment.objects.readable()
@@ -35,7 +41,10 @@ class LatestCommentsFeed(BaseFeed):
         )
 
     def item_title(self, comment):
-        return f"Comment on {comment.post.title} by {comment.author_name}"
+        return gettext("Comment on %(title)s by %(name)s") % {
+            "title": comment.post.title,
+            "name": shown_name(comment.author_name),
+        }
 
     def item_description(self, comment):
         # The same sanitised HTML the post page shows, stored when the comment was written.
@@ -48,7 +57,7 @@ class LatestCommentsFeed(BaseFeed):
         return comment.created_at
 
     def item_author_name(self, comment):
-        return comment.author_name
+        return shown_name(comment.author_name)
 
 
 class LatestCommentsAtomFeed(LatestCommentsFeed):
@@ -66,19 +75,22 @@ class PostCommentsFeed(LatestCommentsFeed):
         return get_object_or_404(posts, slug=slug, published_at__date=date)
 
     def title(self, post):
-        return f"Comments on “{post.title}”"
+        return gettext("Comments on “%(title)s”") % {"title": post.title}
 
     def link(self, post):
         return post.get_absolute_url()
 
     def description(self, post):
-        return f"Comments on “{post.title}”, {settings.SITE_NAME}"
+        return gettext("Comments on “%(title)s”, %(site)s") % {
+            "title": post.title,
+            "site": settings.SITE_NAME,
+        }
 
     def comments(self, post):
         return Comment.objects.readable().filter(post=post)
 
     def item_title(self, comment):
-        return f"By: {comment.author_name}"
+        return gettext("By: %(name)s") % {"name": shown_name(comment.author_name)}
 
 
 class PostCommentsAtomFeed(PostCommentsFeed):

@@ -32,11 +32,12 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from comments import services, tasks
 from comments.delivery import send_once
 from comments.models import Comment, CommentEvent, Subscription
-from comments.notifications import absolute
+from comments.notifications import absolute, subject
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ CONFIRM_SALT = "comments.follow-confirm"
 STOP_SALT = "comments.follow-stop"
 CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
 RESEND_AFTER = datetime.timedelta(hours=1)
+# How often, as the emails and pages say it after "Email" ("Email each new comment on …").
+MODE_WORDS = {
+    Mode.EACH: pgettext_lazy("how often, after 'Email'", "each new comment"),
+    Mode.DAILY: pgettext_lazy("how often, after 'Email'", "a daily digest"),
+}
 # What makes a comment readable for the first time: written published, approved, or
 # restored; an import brings old comments, not news.
 APPROVING_ACTIONS = (
@@ -64,9 +70,9 @@ def subscription_request(*, post, email: str, mode: str) -> Subscription:
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid email address."}) from None
+        raise ValidationError({"email": gettext("Enter a valid email address.")}) from None
     if mode not in Mode.values:
-        raise ValidationError({"mode": "Choose each new comment or a daily digest."})
+        raise ValidationError({"mode": gettext("Choose each new comment or a daily digest.")})
     with transaction.atomic():
         subscription = (
             Subscription.objects.select_for_update().filter(post=post, email__iexact=email).first()
@@ -81,6 +87,10 @@ def subscription_request(*, post, email: str, mode: str) -> Subscription:
         token = confirm_token(subscription, mode=mode)
         services.enqueue_on_commit(tasks.send_follow_confirmation, subscription.pk, token)
     return subscription
+
+
+def mode_words(mode: str) -> str:
+    return str(MODE_WORDS[Mode(mode)])
 
 
 def confirm_token(subscription: Subscription, *, mode: str) -> str:
@@ -181,14 +191,15 @@ def send_follow_confirmation(subscription_id: int, token: str, *, sender: str = 
     context = {
         "subscription": subscription,
         "post": subscription.post,
-        "mode": Mode(mode).label.lower(),
+        "mode": mode_words(mode),
         "site_name": settings.SITE_NAME,
         "confirm_url": absolute(reverse("comments:follow-confirm", args=[token])),
         "post_url": absolute(subscription.post.get_absolute_url()),
     }
     message = EmailMessage(
-        subject=(
-            f"[{settings.SITE_NAME}] Confirm: follow the discussion on “{subscription.post.title}”"
+        subject=subject(
+            gettext("Confirm: follow the discussion on “%(title)s”")
+            % {"title": subscription.post.title}
         ),
         body=render_to_string("comments/email/follow_confirm.txt", context),
         to=[subscription.email],
@@ -223,7 +234,7 @@ def notify_followers(comment_id: int, *, sender: str = "") -> None:
             "stop_url": stop_url,
         }
         message = EmailMessage(
-            subject=f"[{settings.SITE_NAME}] New comment on “{comment.post.title}”",
+            subject=subject(gettext("New comment on “%(title)s”") % {"title": comment.post.title}),
             body=render_to_string("comments/email/follow_comment.txt", context),
             to=[subscription.email],
             headers=unsubscribe_headers(stop_url),
@@ -283,9 +294,13 @@ def digest_message(subscription: Subscription, comments: list[Comment]) -> Email
         "stop_url": stop_url,
     }
     return EmailMessage(
-        subject=(
-            f"[{settings.SITE_NAME}] {count} new comment{'s' if count != 1 else ''} on "
-            f"“{subscription.post.title}”"
+        subject=subject(
+            ngettext(
+                "%(count)s new comment on “%(title)s”",
+                "%(count)s new comments on “%(title)s”",
+                count,
+            )
+            % {"count": count, "title": subscription.post.title}
         ),
         body=render_to_string("comments/email/follow_digest.txt", context),
         to=[subscription.email],

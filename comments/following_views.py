@@ -4,6 +4,8 @@ confirmation behind the emailed link, and the one-click unsubscribe."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -12,7 +14,7 @@ from comments.forms import FollowForm
 from msblog.routers import read_primary
 from posts.models import Post
 
-FLOOD_MESSAGE = "Too many requests from your address just now; please try again in a minute."
+FLOOD_MESSAGE = _("Too many requests from your address just now; please try again in a minute.")
 
 
 def ask_to_follow(request, post, email: str, mode: str) -> None:
@@ -20,8 +22,11 @@ def ask_to_follow(request, post, email: str, mode: str) -> None:
     following.subscription_request(post=post, email=email, mode=mode)
     messages.info(
         request,
-        f"Almost done: we have sent a link to {email}. Follow it to confirm, and we will "
-        "email you new comments on this post.",
+        gettext(
+            "Almost done: we have sent a link to %(email)s. Follow it to confirm, and we will "
+            "email you new comments on this post."
+        )
+        % {"email": email},
     )
 
 
@@ -64,7 +69,7 @@ def follow_confirm(request, token):
     if found is None:
         return invalid_link(request)
     subscription, mode = found
-    context = {"subscription": subscription, "mode": following.Mode(mode).label.lower()}
+    context = {"subscription": subscription, "mode": following.mode_words(mode)}
     if request.method == "GET":
         return render(request, "comments/follow_confirm.html", {**context, "token": token})
     following.subscription_confirm(subscription=subscription, mode=mode)

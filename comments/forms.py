@@ -6,11 +6,13 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import URLValidator
 from django.forms.utils import ErrorDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
 
 TIMESTAMP_SALT = "comments.form-timestamp"
-HONEYPOT_MESSAGE = (
+HONEYPOT_MESSAGE = _(
     "Your comment was not posted: a field that people cannot see was filled in, which "
     "robots do. If you are not a robot, please reload the page and try again."
 )
@@ -18,7 +20,7 @@ HONEYPOT_MESSAGE = (
 
 class WebAddressField(forms.URLField):
     default_validators = [URLValidator(schemes=["http", "https"])]
-    default_error_messages = {"invalid": "Enter an http:// or https:// address."}
+    default_error_messages = {"invalid": _("Enter an http:// or https:// address.")}
 
 
 def form_timestamp(post_id: int) -> str:
@@ -27,53 +29,53 @@ def form_timestamp(post_id: int) -> str:
 
 class CommentForm(forms.Form):
     author_name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=100,
         required=False,
-        help_text='Leave empty to post as "Anonymous".',
+        help_text=_('Leave empty to post as "Anonymous".'),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     author_email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         required=False,
-        help_text="Never published.",
+        help_text=_("Never published."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     author_url = WebAddressField(
-        label="Website",
+        label=_("Website"),
         required=False,
         max_length=500,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=settings.COMMENTS_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
-        error_messages={"required": "Please type a comment."},
+        error_messages={"required": _("Please type a comment.")},
         # What comments/markup.py allows, as WordPress lists it under its form.
-        help_text=(
+        help_text=_(
             "Blank lines start new paragraphs and web addresses become links. You may use "
             '<b>, <i>, <strong>, <em>, <code>, <blockquote> and <a href="https://…">.'
         ),
     )
     # No ":" after a checkbox's label, which follows the box.
     notify_replies = forms.BooleanField(
-        label="Email me when someone replies", required=False, label_suffix=""
+        label=_("Email me when someone replies"), required=False, label_suffix=""
     )
     follow = forms.ChoiceField(
-        label="Email me new comments on this post",
+        label=_("Email me new comments on this post"),
         choices=[
-            ("", "No, thank you"),
-            ("each", "Yes, each new comment"),
-            ("daily", "Yes, in a daily digest"),
+            ("", _("No, thank you")),
+            ("each", _("Yes, each new comment")),
+            ("daily", _("Yes, in a daily digest")),
         ],
         required=False,
-        help_text="We email you first to confirm; every email has a link to stop.",
+        help_text=_("We email you first to confirm; every email has a link to stop."),
     )
     remember = forms.BooleanField(
-        label="Save my name, email, and website in this browser for the next time I comment.",
+        label=_("Save my name, email, and website in this browser for the next time I comment."),
         required=False,
         label_suffix="",
     )
@@ -81,7 +83,7 @@ class CommentForm(forms.Form):
     ts = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people by the template, irresistible to form-filling bots.
     phone = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
@@ -126,7 +128,9 @@ class CommentForm(forms.Form):
         parent = Comment.objects.public().filter(pk=parent_id, post=self.post).first()
         if parent is None:
             raise forms.ValidationError(
-                "The comment you are replying to is not available; reply to the post instead."
+                gettext(
+                    "The comment you are replying to is not available; reply to the post instead."
+                )
             )
         return parent
 
@@ -136,9 +140,13 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(HONEYPOT_MESSAGE, code="honeypot")
         self.check_timestamp(cleaned.get("ts", ""))
         if cleaned.get("notify_replies") and not cleaned.get("author_email"):
-            self.add_error("author_email", "Give your email address to be told of replies.")
+            self.add_error(
+                "author_email", gettext("Give your email address to be told of replies.")
+            )
         if cleaned.get("follow") and not cleaned.get("author_email"):
-            self.add_error("author_email", "Give your email address to follow this discussion.")
+            self.add_error(
+                "author_email", gettext("Give your email address to follow this discussion.")
+            )
         return cleaned
 
     def check_timestamp(self, token: str) -> None:
@@ -148,18 +156,24 @@ class CommentForm(forms.Form):
             stamp = None
         if not isinstance(stamp, dict) or stamp.get("post") != getattr(self.post, "pk", None):
             raise forms.ValidationError(
-                "This form could not be verified. Your text is kept below: please post it again.",
+                gettext(
+                    "This form could not be verified. Your text is kept below: please post it "
+                    "again."
+                ),
                 code="forged",
             )
         age = time.time() - stamp.get("at", 0)
         if age > settings.COMMENTS_FORM_MAX_AGE:
             raise forms.ValidationError(
-                "This form was loaded too long ago. Your text is kept below: please post it again.",
+                gettext(
+                    "This form was loaded too long ago. Your text is kept below: please post it "
+                    "again."
+                ),
                 code="stale",
             )
         if age < settings.COMMENTS_MIN_SUBMIT_SECONDS:
             raise forms.ValidationError(
-                "That was very quick. Please check your comment and post it again.",
+                gettext("That was very quick. Please check your comment and post it again."),
                 code="too_fast",
             )
 
@@ -181,11 +195,11 @@ class AuthorEditForm(forms.Form):
     """The author's edit of their own comment (comments.edit_window)."""
 
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=settings.COMMENTS_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 45}),
-        error_messages={"required": "Please type a comment."},
+        error_messages={"required": _("Please type a comment.")},
     )
 
 
@@ -193,13 +207,16 @@ class FollowForm(forms.Form):
     """Follow a post's discussion by email without commenting (comments.following)."""
 
     email = forms.EmailField(
-        label="Your email address",
-        help_text="We email you a link to confirm first; nothing is sent until you do.",
+        label=_("Your email address"),
+        help_text=_("We email you a link to confirm first; nothing is sent until you do."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     mode = forms.ChoiceField(
-        label="Email me",
-        choices=[("each", "each new comment"), ("daily", "a daily digest of new comments")],
+        label=_("Email me"),
+        choices=[
+            ("each", _("each new comment")),
+            ("daily", _("a daily digest of new comments")),
+        ],
         initial="each",
         widget=forms.RadioSelect,
     )

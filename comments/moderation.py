@@ -14,6 +14,8 @@ import regex
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from comments.models import BlockedSender, Comment
 from comments.trust import trusted_reason
@@ -62,30 +64,36 @@ def moderation_verdict(
 ) -> Verdict:
     """Decide a new comment's status and why, the way WordPress's discussion rules do."""
     if user is not None and user.is_staff:
-        return Verdict(Comment.Status.APPROVED, "written by the blog team")
+        return Verdict(Comment.Status.APPROVED, gettext("written by the blog team"))
     fields = (author_name, author_email, author_url, body, str(ip_address or ""))
     blocked = first_match(settings.COMMENTS_BLOCK_WORDS, *fields)
     if blocked:
-        return Verdict(Comment.Status.SPAM, f"matches the block list ({blocked!r})")
+        return Verdict(Comment.Status.SPAM, block_list_reason(repr(blocked)))
     if listed := block_list_match(author_email=author_email, ip_address=ip_address, fields=fields):
-        return Verdict(Comment.Status.SPAM, f"matches the block list ({listed})")
+        return Verdict(Comment.Status.SPAM, block_list_reason(listed))
     links = count_links(body)
     limit = settings.COMMENTS_HOLD_LINK_COUNT
     if limit and links >= limit:
-        return Verdict(Comment.Status.PENDING, f"contains {links} links (hold at {limit})")
+        reason = gettext("contains %(links)s links (hold at %(limit)s)")
+        return Verdict(Comment.Status.PENDING, reason % {"links": links, "limit": limit})
     held_word = first_match(settings.COMMENTS_MODERATION_WORDS, *fields)
     if held_word:
-        return Verdict(Comment.Status.PENDING, f"matches the moderation list ({held_word!r})")
+        reason = gettext("matches the moderation list (%(word)s)") % {"word": repr(held_word)}
+        return Verdict(Comment.Status.PENDING, reason)
     policy = settings.COMMENTS_MODERATION
     if policy == "none":
-        return Verdict(Comment.Status.APPROVED, "no rule held it")
+        return Verdict(Comment.Status.APPROVED, gettext("no rule held it"))
     if trusted := trusted_reason(author_email):
         return Verdict(Comment.Status.APPROVED, trusted)
     if policy == "all":
-        return Verdict(Comment.Status.PENDING, "every new comment is held for moderation")
+        return Verdict(Comment.Status.PENDING, gettext("every new comment is held for moderation"))
     if author_email and Comment.objects.known_author(author_email):
-        return Verdict(Comment.Status.PENDING, "author has not confirmed their email yet")
-    return Verdict(Comment.Status.PENDING, "first comment from this author")
+        return Verdict(Comment.Status.PENDING, gettext("author has not confirmed their email yet"))
+    return Verdict(Comment.Status.PENDING, gettext("first comment from this author"))
+
+
+def block_list_reason(what: str) -> str:
+    return gettext("matches the block list (%(what)s)") % {"what": what}
 
 
 def normalized_ip(value) -> str | None:
@@ -110,44 +118,72 @@ def block_list_match(*, author_email: str, ip_address, fields) -> str | None:
     return repr(word) if word else None
 
 
+# What the comment form says under each policy: (policy, holds links, holds words).
+FORM_NOTICES = {
+    ("known", False, False): _(
+        "Your first comment is held for moderation; once one is approved and you have "
+        "confirmed your email address through the link we send you, your later comments with "
+        "it appear at once."
+    ),
+    ("known", True, False): _(
+        "Your first comment is held for moderation; once one is approved and you have "
+        "confirmed your email address through the link we send you, your later comments with "
+        "it appear at once, except those with %(limit)s or more links, which are held for "
+        "moderation too."
+    ),
+    ("known", False, True): _(
+        "Your first comment is held for moderation; once one is approved and you have "
+        "confirmed your email address through the link we send you, your later comments with "
+        "it appear at once, except a few that are held for moderation."
+    ),
+    ("known", True, True): _(
+        "Your first comment is held for moderation; once one is approved and you have "
+        "confirmed your email address through the link we send you, your later comments with "
+        "it appear at once, except those with %(limit)s or more links and a few others, which "
+        "are held for moderation too."
+    ),
+    ("none", False, False): _("Comments appear at once."),
+    ("none", True, False): _(
+        "Comments appear at once, except those with %(limit)s or more links, which are held "
+        "for moderation."
+    ),
+    ("none", False, True): _("Comments appear at once, except a few that are held for moderation."),
+    ("none", True, True): _(
+        "Comments appear at once, except those with %(limit)s or more links and a few others, "
+        "which are held for moderation."
+    ),
+}
+
+
 def form_notice(user=None) -> str:
     """What the comment form tells its writer will happen, from the same settings
     ``moderation_verdict`` reads. Block-list matches are not announced (no hint for
     spammers). Only staff get their own sentence: their pages are never cached."""
     if user is not None and user.is_staff:
-        return (
+        return gettext(
             "You are signed in as a member of the blog team: your comments are published at once."
         )
     policy = settings.COMMENTS_MODERATION
     if policy == "all":
-        return "Comments are held for moderation before they appear."
+        return gettext("Comments are held for moderation before they appear.")
     limit = settings.COMMENTS_HOLD_LINK_COUNT
-    links = f"those with {limit} or more links" if limit else ""
-    if policy == "known":
-        opening = (
-            "Your first comment is held for moderation; once one is approved and you have "
-            "confirmed your email address through the link we send you, your later "
-            "comments with it appear at once"
-        )
-        held_too = "which are held for moderation too"
-    else:
-        opening, held_too = "Comments appear at once", "which are held for moderation"
-    if word_pattern(settings.COMMENTS_MODERATION_WORDS):
-        if not links:
-            return f"{opening}, except a few that are held for moderation."
-        links += " and a few others"
-    return f"{opening}, except {links}, {held_too}." if links else f"{opening}."
+    words = word_pattern(settings.COMMENTS_MODERATION_WORDS) is not None
+    return str(FORM_NOTICES[policy, bool(limit), words]) % {"limit": limit}
 
 
 def closed_reason(post) -> str | None:
     """Why a post takes no new comments, or None when it does."""
     if not post.is_published:
-        return "This post does not accept comments."
+        return gettext("This post does not accept comments.")
     if not post.comments_open:
-        return "Comments are closed on this post."
+        return gettext("Comments are closed on this post.")
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     if days and post.published_at < timezone.now() - datetime.timedelta(days=days):
-        return f"Comments close {days} days after a post is published."
+        return ngettext(
+            "Comments close %(days)s day after a post is published.",
+            "Comments close %(days)s days after a post is published.",
+            days,
+        ) % {"days": days}
     return None
 
 
@@ -169,14 +205,15 @@ def is_blank(text: str) -> bool:
 def body_problem(body: str) -> str | None:
     """What is wrong with a comment's text, for a new comment and an edit alike."""
     if is_blank(body):
-        return "Please type a comment."
+        return gettext("Please type a comment.")
     if len(body) > settings.COMMENTS_MAX_LENGTH:
-        return (
-            f"Please keep your comment under {settings.COMMENTS_MAX_LENGTH} characters "
-            f"(it has {len(body)})."
-        )
+        return gettext(
+            "Please keep your comment under %(limit)s characters (it has %(length)s)."
+        ) % {"limit": settings.COMMENTS_MAX_LENGTH, "length": len(body)}
     if bad := forbidden_character(body, allow_newlines=True):
-        return f"The comment contains a control character ({bad}); please remove it."
+        return gettext(
+            "The comment contains a control character (%(character)s); please remove it."
+        ) % {"character": bad}
     return None
 
 
@@ -186,17 +223,24 @@ def validate_content(*, author_name: str, author_email: str, body: str) -> None:
     if problem := body_problem(body):
         errors["body"] = problem
     if bad := forbidden_character(author_name, allow_newlines=False):
-        errors["author_name"] = f"Names cannot contain control characters ({bad})."
+        errors["author_name"] = gettext(
+            "Names cannot contain control characters (%(character)s)."
+        ) % {"character": bad}
     elif author_name and is_blank(author_name):
-        errors["author_name"] = "A name needs at least one visible character." + (
-            ""
+        errors["author_name"] = (
+            gettext("A name needs at least one visible character.")
             if settings.COMMENTS_REQUIRE_NAME_EMAIL
-            else " Leave it empty to post as “Anonymous”."
+            else gettext(
+                "A name needs at least one visible character. Leave it empty to post as "
+                "“Anonymous”."
+            )
         )
     if settings.COMMENTS_REQUIRE_NAME_EMAIL:
         if not author_name.strip():
-            errors["author_name"] = "Please give your name."
+            errors["author_name"] = gettext("Please give your name.")
         if not author_email.strip():
-            errors["author_email"] = "Please give your email address (it is never published)."
+            errors["author_email"] = gettext(
+                "Please give your email address (it is never published)."
+            )
     if errors:
         raise ValidationError(errors)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from comments import trust
 from comments.delivery import send_once
@@ -40,6 +41,15 @@ def comment_from_unsubscribe_token(token: str) -> Comment | None:
     except signing.BadSignature:
         return None
     return Comment.objects.filter(pk=comment_id).first()
+
+
+def subject(words: str) -> str:
+    """An email's subject: the site's name in brackets, then ``words``."""
+    return f"[{settings.SITE_NAME}] {words}"
+
+
+def title_of(comment: Comment) -> dict:
+    return {"title": comment.post.title}
 
 
 def moderator_emails() -> list[str]:
@@ -78,7 +88,7 @@ def notify_moderators(comment_id: int, *, sender: str = "") -> None:
         "post_url": absolute(comment.post.get_absolute_url()),
     }
     message = EmailMessage(
-        subject=f"[{settings.SITE_NAME}] Please moderate a comment on “{comment.post.title}”",
+        subject=subject(gettext("Please moderate a comment on “%(title)s”") % title_of(comment)),
         body=render_to_string("comments/email/moderation_notice.txt", context),
         to=recipients,
     )
@@ -89,8 +99,10 @@ def notify_moderators(comment_id: int, *, sender: str = "") -> None:
 
 def website_line(url: str) -> str:
     if not url:
-        return "(none)"
-    return url if is_web_address(url) else f"{url} (not an http or https address: never linked)"
+        return gettext("(none)")
+    if is_web_address(url):
+        return url
+    return gettext("%(url)s (not an http or https address: never linked)") % {"url": url}
 
 
 def notify_parent_author(reply_id: int, *, sender: str = "") -> None:
@@ -114,7 +126,7 @@ def notify_parent_author(reply_id: int, *, sender: str = "") -> None:
         "unsubscribe_url": unsubscribe_url,
     }
     message = EmailMessage(
-        subject=f"[{settings.SITE_NAME}] New reply to your comment on “{reply.post.title}”",
+        subject=subject(gettext("New reply to your comment on “%(title)s”") % title_of(reply)),
         body=render_to_string("comments/email/reply_notification.txt", context),
         to=[parent.author_email],
         headers={
@@ -154,7 +166,7 @@ def offer_email_confirmation(comment_id: int, *, sender: str = "") -> None:
         "days": trust.CONFIRM_MAX_AGE.days,
     }
     message = EmailMessage(
-        subject=f"[{settings.SITE_NAME}] Please confirm your email address",
+        subject=subject(gettext("Please confirm your email address")),
         body=render_to_string("comments/email/confirm_email.txt", context),
         to=[comment.author_email],
     )

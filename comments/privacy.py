@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from comments.models import Comment, Commenter, CommentEvent, ModerationBatch, Subscription
 
@@ -33,6 +34,12 @@ COMMENT_FIELDS = (
     "notify_replies",
     "moderation_reason",
 )
+
+
+def shown_name(name: str) -> str:
+    """A commenter's name as readers see it: NO_NAME, stored in English whatever the
+    site's language (the duplicate and erasure checks compare it), in the reader's."""
+    return gettext("Anonymous") if name == NO_NAME else name
 
 
 def commenter_data(email: str) -> dict:

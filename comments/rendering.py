@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dates import MONTHS
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from comments.links import is_web_address
+from comments.privacy import shown_name
 
 if TYPE_CHECKING:
     from comments.selectors import Thread
@@ -46,12 +48,10 @@ THREAD_FIELDS = (
 ID, PARENT, LEVEL, STATUS, PLACEHOLDER, NAME, URL, USER, CREATED, EDITED, HTML = range(11)
 
 PLACEHOLDERS = {
-    "removed": '<p class="comment-placeholder">This comment was removed.</p>\n',
-    "missing": (
-        '<p class="comment-placeholder">This comment is missing from the archived page.</p>\n'
-    ),
+    "removed": gettext_lazy("This comment was removed."),
+    "missing": gettext_lazy("This comment is missing from the archived page."),
 }
-PENDING_NOTICE = '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>\n'
+PENDING_NOTICE = gettext_lazy("Your comment is awaiting moderation.")
 
 Addition = Callable[[tuple, str], str]  # (row, kind) -> HTML inside that comment
 
@@ -106,10 +106,32 @@ class EntryDrawer:
         self.page_url = escape(page_url)
         self.comments_open = comments_open
         self.addition = addition
-        self.pending_notice = PENDING_NOTICE if pending_notice else ""
+        self.pending_notice = (
+            f'<p class="comment-awaiting-moderation">{escape(PENDING_NOTICE)}</p>\n'
+            if pending_notice
+            else ""
+        )
+        self.placeholders = {
+            kind: f'<p class="comment-placeholder">{escape(text)}</p>\n'
+            for kind, text in PLACEHOLDERS.items()
+        }
         self.cap = settings.COMMENTS_MAX_VISUAL_DEPTH
         self.zone = timezone.get_current_timezone()
-        self.months = {number: str(name) for number, name in MONTHS.items()}
+        # The words in the current language, escaped, once per thread rather than per
+        # comment; what goes into their %(…)s is escaped already.
+        self.words = {
+            key: escape(words)
+            for key, words in {
+                "comment_by": gettext("Comment by %(name)s"),
+                "date_at": gettext("%(date)s at %(time)s"),
+                "team": gettext("Blog team"),
+                "edited": gettext("Edited by the blog team on %(date)s."),
+                "reply_to": gettext("Reply to %(name)s"),
+                "reply": pgettext("link under a comment", "Reply"),
+                "quote_name": gettext("Quote %(name)s"),
+                "quote": pgettext("link under a comment", "Quote"),
+            }.items()
+        }
         self.authors: dict[tuple, tuple[str, str]] = {}
         self.days: dict[tuple, str] = {}
 
@@ -123,8 +145,8 @@ class EntryDrawer:
         extra = self.addition(row, kind) if self.addition else ""
         opening = f'<li id="comment-{comment_id}" class="{classes}">\n'
         # A placeholder shows none of its comment's text (rendered for nobody).
-        if kind in PLACEHOLDERS:
-            return opening + PLACEHOLDERS[kind] + extra
+        if kind in self.placeholders:
+            return opening + self.placeholders[kind] + extra
         name, author = self.author(row)
         created = row[CREATED].astimezone(self.zone)
         notice = self.pending_notice if kind == "pending" else ""
@@ -132,12 +154,16 @@ class EntryDrawer:
         reply = (
             self.reply_links(comment_id, name) if kind == "comment" and self.comments_open else ""
         )
+        label = self.words["comment_by"] % {"name": name}
+        when = self.words["date_at"] % {
+            "date": self.long_date(created),
+            "time": f"{created.hour:02d}:{created.minute:02d}",
+        }
         return (
-            f'{opening}<article class="comment-body" aria-label="Comment by {name}">\n'
+            f'{opening}<article class="comment-body" aria-label="{label}">\n'
             f'<footer class="comment-meta">{author} '
             f'<a class="comment-permalink" href="#comment-{comment_id}">'
-            f'<time datetime="{created.isoformat(timespec="seconds")}">'
-            f"{self.long_date(created)} at {created.hour:02d}:{created.minute:02d}</time></a>"
+            f'<time datetime="{created.isoformat(timespec="seconds")}">{when}</time></a>'
             f'</footer>\n{notice}<div class="comment-content">{row[HTML]}</div>\n'
             f"{edited}{reply}{extra}</article>\n"
         )
@@ -146,36 +172,39 @@ class EntryDrawer:
         """The escaped name, and the author's part of the byline (a link only to http(s))."""
         key = (row[NAME], row[URL], bool(row[USER]))
         if key not in self.authors:
-            name = escape(row[NAME])
+            name = escape(shown_name(row[NAME]))
             author = name
             if row[URL] and is_web_address(row[URL]):
                 url = escape(row[URL])
                 author = f'<a href="{url}" rel="external nofollow ugc noopener">{name}</a>'
-            badge = ' <span class="team-badge">Blog team</span>' if row[USER] else ""
+            badge = f' <span class="team-badge">{self.words["team"]}</span>' if row[USER] else ""
             self.authors[key] = (name, f'<b class="comment-author">{author}</b>{badge}')
         return self.authors[key]
 
     def edited(self, moment) -> str:
         edited = moment.astimezone(self.zone)
-        return (
-            f'<p class="comment-edited">Edited by the blog team on <time datetime='
-            f'"{edited.isoformat(timespec="seconds")}">{self.long_date(edited)}</time>.</p>\n'
+        date = (
+            f'<time datetime="{edited.isoformat(timespec="seconds")}">'
+            f"{self.long_date(edited)}</time>"
         )
+        return f'<p class="comment-edited">{self.words["edited"] % {"date": date}}</p>\n'
 
     def reply_links(self, comment_id: int, name: str) -> str:
         # Without JavaScript both work through ?replytocom= (quote=1 fills the form with
         # the quoted comment); comment-reply.js answers them in place.
         target = f"{self.page_url}?replytocom={comment_id}"
         data = f'data-comment-id="{comment_id}" data-author="{name}"'
+        words = self.words
+        reply_to, quote = words["reply_to"] % {"name": name}, words["quote_name"] % {"name": name}
         return (
             f'<p class="reply"><a class="comment-reply-link" rel="nofollow" '
-            f'href="{target}#respond" {data} aria-label="Reply to {name}">Reply</a> '
+            f'href="{target}#respond" {data} aria-label="{reply_to}">{words["reply"]}</a> '
             f'<a class="comment-quote-link" rel="nofollow" href="{target}&amp;quote=1#respond" '
-            f'{data} aria-label="Quote {name}">Quote</a></p>\n'
+            f'{data} aria-label="{quote}">{words["quote"]}</a></p>\n'
         )
 
     def long_date(self, moment) -> str:
         day = (moment.year, moment.month, moment.day)
         if day not in self.days:
-            self.days[day] = f"{moment.day} {self.months[moment.month]} {moment.year}"
+            self.days[day] = escape(date_format(moment, "DATE_FORMAT"))
         return self.days[day]

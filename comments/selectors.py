@@ -234,7 +234,7 @@ def thread_part(
 
     if own_pending_ids or addition:
         return render()
-    key = f"thread:{post.pk}:{version.key}:{page_number}:{comments_open}"
+    key = f"thread:{post.pk}:{version.content_key}:{page_number}:{comments_open}"
     return cached_fragment(key, render)
 
 

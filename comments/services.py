@@ -18,6 +18,7 @@ from django.core.validators import validate_email, validate_ipv46_address
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_tasks_db import DatabaseBackend
 
 from comments import batches, privacy, tasks, trust
@@ -72,9 +73,11 @@ def validate_reply_target(*, post, parent: Comment | None) -> None:
     if parent is None:
         return
     if parent.post_id != post.pk:
-        raise ValidationError("You can only reply to a comment on the same post.", code="parent")
+        raise ValidationError(
+            gettext("You can only reply to a comment on the same post."), code="parent"
+        )
     if parent.status != Status.APPROVED or parent.placeholder:
-        raise ValidationError("That comment cannot be replied to.", code="parent")
+        raise ValidationError(gettext("That comment cannot be replied to."), code="parent")
 
 
 def validate_post_accepts_comments(post) -> None:
@@ -93,7 +96,9 @@ def validate_ip_address(ip_address: str | None) -> None:
             raise ValidationError({"ip_address": exc.messages}) from None
 
 
-DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
+DUPLICATE_MESSAGE = gettext_lazy(
+    "Duplicate comment detected; it looks as though you’ve already said that!"
+)
 
 
 def validate_not_duplicate(

@@ -13,6 +13,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from comments.models import Comment, Commenter
 
@@ -34,9 +35,9 @@ def trusted_reason(email: str) -> str | None:
     if commenter is None:
         return None
     if commenter.trusted_at is not None:
-        return "trusted by a moderator; email confirmed"
+        return gettext("trusted by a moderator; email confirmed")
     if settings.COMMENTS_MODERATION == "known" and Comment.objects.known_author(email):
-        return "author has an earlier approved comment and confirmed their email"
+        return gettext("author has an earlier approved comment and confirmed their email")
     return None
 
 

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,11 +31,11 @@ from posts.protection import can_read
 
 logger = logging.getLogger(__name__)
 
-FLOOD_MESSAGE = (
+FLOOD_MESSAGE = _(
     "You are posting comments faster than this blog accepts. Nothing was saved; please "
     "wait a minute and post your comment again."
 )
-TRY_AGAIN_MESSAGE = (
+TRY_AGAIN_MESSAGE = _(
     "Sorry, your comment could not be saved just now: the blog's database did not answer. "
     "Nothing was posted. Your text is kept below: please post it again in a minute."
 )
@@ -54,7 +56,7 @@ def comment_create(request, post_id):
 def receive_comment(request, post_id):
     post = get_object_or_404(Post.objects.visible(), pk=post_id)
     if not can_read(request, post):
-        return HttpResponseForbidden("This post is password protected.")
+        return HttpResponseForbidden(gettext("This post is password protected."))
     form = CommentForm(request.POST, post=post)
     ip_address = request.META.get("REMOTE_ADDR")
     if flood.too_many_attempts(ip_address):
@@ -117,7 +119,7 @@ def comment_posted(request, post, comment):
         remember_pending(request, response, comment)
     elif comment.status == Comment.Status.SPAM:
         # A spam verdict reads like any held comment to its author: no hint for spammers.
-        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+        messages.info(request, gettext("Thank you. Your comment is awaiting moderation."))
         response = redirect(f"{post.get_absolute_url()}#respond")
     return response
 
@@ -261,7 +263,7 @@ def comment_author_delete(request, comment_id):
     if request.method == "GET":
         context = {"comment": comment, "closes_at": window_end(comment)}
         return render(request, "comments/delete.html", context)
-    messages.info(request, "Your comment was deleted.")
+    messages.info(request, gettext("Your comment was deleted."))
     response = redirect(f"{comment.post.get_absolute_url()}#comments")
     edit_window.revoke(request, response, comment)
     return response
@@ -294,6 +296,6 @@ def author_changed(request, comment):
     if comment.status == Comment.Status.PENDING:
         remember_pending(request, response, comment)
     elif comment.status == Comment.Status.SPAM:
-        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+        messages.info(request, gettext("Thank you. Your comment is awaiting moderation."))
         response = redirect(f"{comment.post.get_absolute_url()}#respond")
     return response

@@ -124,6 +124,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "msblog.context_processors.site",
@@ -257,7 +258,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+# One language per deployment, not per reader: cached pages are shared by every reader
+# and do not vary on Accept-Language (posts/pagecache.py), so no LocaleMiddleware.
+# English is the source text; Spanish ships in msblog/locale (README "Translations").
+LANGUAGES = [("en-gb", "English"), ("en", "English"), ("es", "Español")]
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb").strip().lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}"
+    )
+LOCALE_PATHS = [BASE_DIR / "msblog" / "locale"]
+# The blog's own date formats per language, before Django's (msblog/formats/).
+FORMAT_MODULE_PATH = ["msblog.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

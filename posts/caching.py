@@ -51,6 +51,13 @@ class Version:
     changed_at: float  # a timestamp, for Last-Modified
 
     @property
+    def content_key(self) -> str:
+        """What content drawn under this version is cached and tagged by: with the site's
+        language, so a deployment that changes LANGUAGE_CODE never serves a page drawn in
+        the other (from Redis, or to a browser revalidating its copy)."""
+        return f"{self.key}.{settings.LANGUAGE_CODE}"
+
+    @property
     def stamp(self) -> int:
         """When it changed, in milliseconds: ETags carry it, so a newer one is known."""
         return int(self.changed_at * 1000)

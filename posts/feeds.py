@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from msblog.siteurl import SiteRequest
@@ -77,7 +78,10 @@ class TagFeed(LatestPostsFeed):
         return reverse("posts:tag", kwargs={"slug": tag.slug})
 
     def description(self, tag):
-        return f"Posts tagged #{tag.name} on {settings.SITE_NAME}"
+        return gettext("Posts tagged #%(tag)s on %(site)s") % {
+            "tag": tag.name,
+            "site": settings.SITE_NAME,
+        }
 
     def posts(self, tag):
         return super().posts(tag).filter(tags=tag)

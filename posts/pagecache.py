@@ -83,13 +83,13 @@ def serve_public_page(request, render, *, reads=()):
     path = f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path
     # The form comes filled for a browser that asked to be remembered: its copy differs.
     reader = remember.cache_key_part(request)
-    digest = hashlib.sha256(f"{version.key}|{path}|{reader}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{version.content_key}|{path}|{reader}".encode()).hexdigest()[:32]
     etag = f'W/"{digest}.{version.stamp}"'  # the stamp: see posts.caching.seen_newer
     last_modified = int(version.changed_at)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return with_validators(not_modified, etag, last_modified, private=True)
-    key = f"page:{version.key}:{hashlib.sha256(path.encode()).hexdigest()}"
+    key = f"page:{version.content_key}:{hashlib.sha256(path.encode()).hexdigest()}"
     kept = caching_on()
     entry = cache.get(key) if kept else None
     if entry is None:

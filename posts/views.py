@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django.views.generic import (
     DateDetailView,
@@ -297,7 +298,7 @@ def unlock(request, pk):
         response = redirect(post.get_absolute_url())
         protection.remember_unlock(request, response, post)
         return response
-    context = {"post": post, "object": post, "unlock_error": "That password is not right."}
+    context = {"post": post, "object": post, "unlock_error": gettext("That password is not right.")}
     response = render(request, "posts/post_locked.html", context, status=403)
     add_never_cache_headers(response)
     return response

@@ -2,6 +2,7 @@ from django import template
 
 from comments import queue
 from comments.moderation import form_notice
+from comments.privacy import shown_name
 
 register = template.Library()
 
@@ -10,6 +11,12 @@ register = template.Library()
 def moderation_notice(context) -> str:
     """What the policy will do with the reader's comment (comments.moderation)."""
     return form_notice(context.get("user"))
+
+
+@register.filter
+def commenter_name(name: str) -> str:
+    """A commenter's name as readers see it ("Anonymous" in the site's language)."""
+    return shown_name(name)
 
 
 @register.filter

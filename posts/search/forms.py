@@ -1,15 +1,16 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from posts.search.terms import MAX_LENGTH
 
 
 class SearchForm(forms.Form):
-    SCOPES = [("", "Posts and comments"), ("posts", "Posts"), ("comments", "Comments")]
+    SCOPES = [("", _("Posts and comments")), ("posts", _("Posts")), ("comments", _("Comments"))]
 
     q = forms.CharField(
-        label="Search posts and comments",
+        label=_("Search posts and comments"),
         max_length=MAX_LENGTH,
         required=False,
         widget=forms.SearchInput,
     )
-    scope = forms.ChoiceField(label="Look in", choices=SCOPES, required=False)
+    scope = forms.ChoiceField(label=_("Look in"), choices=SCOPES, required=False)

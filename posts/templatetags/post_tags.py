@@ -76,7 +76,7 @@ def sidebar(context):
     version = getattr(context.get("request"), "content_version", None)
     if version is None:
         return mark_safe(render())  # noqa: S308 -- a template's output, escaped there
-    return mark_safe(cached_fragment(f"sidebar:{version.key}", render))  # noqa: S308 -- same
+    return mark_safe(cached_fragment(f"sidebar:{version.content_key}", render))  # noqa: S308 -- same
 
 
 @register.simple_tag

@@ -48,7 +48,12 @@
     }
     body.parentNode.insertBefore(respond, body.nextSibling);
     parentInput.value = link.dataset.commentId;
-    replyTo.textContent = " to " + link.dataset.author;
+    // The words come from the page, in its language ({name} marks where the name goes).
+    var words = replyTo.dataset.template || " to {name}";
+    // A function, so a "$&" in a name is not read as a replacement pattern.
+    replyTo.textContent = words.replace("{name}", function () {
+      return link.dataset.author;
+    });
     if (context) {
       context.hidden = true;
     }
