@@ -143,8 +143,10 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
     def desk_context(self, request) -> dict:
         """What every desk page shows around its content."""
         since = timezone.now() - UNDO_WINDOW
+        undo_batch = batches.latest_undoable(request.user, since=since)
         return {
-            "undo_batch": batches.latest_undoable(request.user, since=since),
+            "undo_batch": undo_batch,
+            "undo_summary": queue.summary_text(undo_batch.summary) if undo_batch else "",
             "is_nav_sidebar_enabled": False,  # the queue needs the width
             "keyboard_keys": KEYBOARD_KEYS,
             "desk_strings": desk_strings(),
