@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -432,4 +433,9 @@ class Subscription(models.Model):
         indexes = [models.Index(fields=["post", "mode"], name="subscription_post_mode")]
 
     def __str__(self):
-        return f"{self.email} follows “{self.post}” ({self.get_mode_display().lower()})"
+        follows = gettext("%(email)s follows “%(post)s” (%(mode)s)")
+        return follows % {
+            "email": self.email,
+            "post": self.post,
+            "mode": self.get_mode_display().lower(),
+        }
