@@ -4,7 +4,10 @@ Chromium, English stays the default, and the label migrations change labels only
 
 import ast
 import io
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from django.utils import translation
 
 from comments import services
 from comments.models import Comment, CommentEvent
-from tests.conftest import TEST_OUTPUT
+from tests.conftest import TEST_OUTPUT, tool_missing
 from tests.factories import (
     make_author,
     make_comment,
@@ -28,7 +31,8 @@ from tests.factories import (
     make_post,
     make_staff,
 )
-from tests.test_browser_moderation import overflow, sign_in
+from tests.test_accessibility import serious_violations
+from tests.test_browser_moderation import desk_pages, overflow, sign_in
 
 LOCALE = Path(django_settings.BASE_DIR) / "msblog" / "locale"
 CATALOG = LOCALE / "es" / "LC_MESSAGES" / "django.po"
@@ -302,6 +306,55 @@ def test_spanish_desk_fits_at_1280_and_375_px(spanish, new_page, live_server):
     editor = page.locator(".quick-edit")
     assert editor.locator("label").inner_text().startswith("Texto del comentario n.º")
     assert "Ctrl+Intro guarda" in editor.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spanish_desk_pages_pass_axe_at_375(spanish, new_page, live_server, node_tools):
+    """Every desk page in Spanish, at the narrowest width, has no serious or critical axe
+    violation and says lang="es"."""
+    page = sign_in(new_page, live_server, width=375, bypass_csp=True)
+    axe = node_tools / "axe-core" / "axe.min.js"
+    found = {}
+    for name, path in desk_pages(page.moderator):
+        page.goto(f"{live_server.url}{path}")
+        if not path.startswith("/admin/"):
+            continue  # the post page is the reader side's
+        assert page.locator("html").get_attribute("lang") == "es", name
+        if problems := serious_violations(page, axe):
+            found[name] = problems
+    (TEST_OUTPUT / "axe-moderation-es.json").write_text(json.dumps(found, indent=2))
+    assert found == {}
+
+
+@pytest.mark.django_db
+def test_spanish_desk_pages_are_valid_html(spanish, moderator_client, node_tools):
+    """Every desk page in Spanish is valid HTML to the Nu checker, in one run."""
+    java = shutil.which("java")
+    if java is None:
+        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
+    folder = TEST_OUTPUT / "html-moderation-es"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    files = []
+    for name, path in desk_pages(make_staff("molly", first_name="Molly")):
+        response = moderator_client.get(path, follow=True)
+        assert response.status_code == 200, path
+        files.append(folder / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    messages = json.loads(result.stdout or "{}").get("messages", [])
+    errors = [
+        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+    assert errors == []
 
 
 @pytest.mark.django_db
