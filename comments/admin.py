@@ -18,6 +18,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comments import (
     admin_records,  # noqa: F401 -- registers the audit log, actions, block list
@@ -34,11 +36,11 @@ from msblog.siteurl import ViewOnSiteURL
 Status = Comment.Status
 UNDO_WINDOW = datetime.timedelta(minutes=30)  # how long the queue offers Undo for
 BULK_ACTIONS = {
-    "approve": ("approve", "Approve selected comments"),
-    "unapprove": ("unapprove", "Unapprove selected comments"),
-    "mark_spam": ("spam", "Mark selected comments as spam"),
-    "remove": ("remove", "Remove selected comments"),
-    "restore": ("restore", "Restore selected comments from spam or removed"),
+    "approve": ("approve", _("Approve selected comments")),
+    "unapprove": ("unapprove", _("Unapprove selected comments")),
+    "mark_spam": ("spam", _("Mark selected comments as spam")),
+    "remove": ("remove", _("Remove selected comments")),
+    "restore": ("restore", _("Restore selected comments from spam or removed")),
 }
 
 
@@ -52,11 +54,11 @@ class QueueChangeList(ChangeList):
 
 
 class StaffReplyForm(forms.Form):
-    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 8}))
 
 
 class QuickEditForm(forms.Form):
-    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 10}), strip=False)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), strip=False)
 
     def clean_body(self):
         body = self.cleaned_data["body"]
@@ -141,17 +143,20 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
     def desk_context(self, request) -> dict:
         """What every desk page shows around its content."""
         since = timezone.now() - UNDO_WINDOW
+        undo_batch = batches.latest_undoable(request.user, since=since)
         return {
-            "undo_batch": batches.latest_undoable(request.user, since=since),
+            "undo_batch": undo_batch,
+            "undo_summary": queue.summary_text(undo_batch.summary) if undo_batch else "",
             "is_nav_sidebar_enabled": False,  # the queue needs the width
             "keyboard_keys": KEYBOARD_KEYS,
+            "desk_strings": desk_strings(),
         }
 
     def changelist_view(self, request, extra_context=None):
         counts = queue.status_counts()
         changelist = reverse("admin:comments_comment_changelist")
         extra_context = {
-            "title": "Moderate comments",
+            "title": gettext("Moderate comments"),
             **(extra_context or {}),
             **self.desk_context(request),
             "status_counts": [
@@ -180,7 +185,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "title": f"History of comment #{comment.pk}",
+            "title": gettext("History of comment #%(number)s") % {"number": comment.pk},
             "subtitle": None,
             "opts": self.opts,
             "object": comment,
@@ -195,7 +200,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
 
     # Read-only fields of the change page
 
-    @admin.display(description="replying to")
+    @admin.display(description=_("replying to"))
     def in_reply_to(self, comment):
         if comment.parent_id is None:
             return "—"
@@ -203,7 +208,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
             return queue.MISSING.capitalize()
         return f"#{comment.parent.pk} {comment.parent.author_name}: {comment.parent.excerpt}"
 
-    @admin.display(description="website")
+    @admin.display(description=_("website"))
     def website(self, comment):
         # A link only to an http(s) address: Django's own display would link ftp: too.
         if is_web_address(comment.author_url):
@@ -212,13 +217,15 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
             )
         return comment.author_url or "—"
 
-    @admin.display(description="links")
+    @admin.display(description=_("links"))
     def links(self, comment):
         return queue.count_links(comment.body)
 
-    @admin.display(description="written by")
+    @admin.display(description=_("written by"))
     def written_by(self, comment):
-        return f"{queue.staff_name(comment.user)} (blog team)" if comment.user_id else "a reader"
+        if not comment.user_id:
+            return gettext("a reader")
+        return gettext("%(name)s (blog team)") % {"name": queue.staff_name(comment.user)}
 
     # Permissions: nothing is ever deleted or added here; status changes go through actions.
 
@@ -246,9 +253,9 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
             comments=list(queryset), action=action, actor=request.user
         )
         if batch is None:
-            self.message_user(request, "Nothing changed.", messages.INFO)
+            self.message_user(request, gettext("Nothing changed."), messages.INFO)
         else:
-            self.message_user(request, f"{batch.summary}.", messages.SUCCESS)
+            self.message_user(request, done(batch), messages.SUCCESS)
 
     @admin.action(description=BULK_ACTIONS["approve"][1], permissions=["change"])
     def approve(self, request, queryset):
@@ -289,8 +296,8 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
         else:
-            summary = batch.summary if batch else f"Comment #{comment.pk} was already so"
-            self.message_user(request, f"{summary}.", messages.SUCCESS)
+            message = done(batch) if batch else already_so(comment)
+            self.message_user(request, message, messages.SUCCESS)
         return redirect(self.back_to(request))
 
     def back_to(self, request) -> str:
@@ -313,7 +320,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
         else:
-            self.message_user(request, f"{undo.summary}.", messages.SUCCESS)
+            self.message_user(request, done(undo), messages.SUCCESS)
         return redirect(self.back_to(request))
 
     def edit_view(self, request, comment_id):
@@ -325,10 +332,14 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
                 comment=comment, body=form.cleaned_data["body"], actor=request.user
             )
             if batch is not None:
-                self.message_user(request, f"{batch.summary}.", messages.SUCCESS)
+                self.message_user(request, done(batch), messages.SUCCESS)
             return redirect(self.back_to(request))
         return self.desk_page(
-            request, "quick_edit.html", f"Edit comment #{comment.pk}", comment=comment, form=form
+            request,
+            "quick_edit.html",
+            gettext("Edit comment #%(number)s") % {"number": comment.pk},
+            comment=comment,
+            form=form,
         )
 
     def context_view(self, request, comment_id):
@@ -341,7 +352,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         return self.desk_page(
             request,
             "context.html",
-            f"Where comment #{comment.pk} sits",
+            gettext("Where comment #%(number)s sits") % {"number": comment.pk},
             context=queue.thread_context(comment),
         )
 
@@ -356,12 +367,15 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                self.message_user(
-                    request, f"Your reply #{reply.pk} is published.", messages.SUCCESS
-                )
+                published = gettext("Your reply #%(number)s is published.")
+                self.message_user(request, published % {"number": reply.pk}, messages.SUCCESS)
                 return redirect(self.back_to(request))
         return self.desk_page(
-            request, "reply.html", f"Reply to comment #{parent.pk}", parent=parent, form=form
+            request,
+            "reply.html",
+            gettext("Reply to comment #%(number)s") % {"number": parent.pk},
+            parent=parent,
+            form=form,
         )
 
     def desk_page(self, request, template: str, title: str, **context):
@@ -395,20 +409,44 @@ def moderate_row(action: str, comment: Comment, actor) -> ModerationBatch | None
     return services.comment_approve_and_trust(comment=comment, actor=actor)
 
 
+def done(batch: ModerationBatch) -> str:
+    """The message after an action: what it did, in the site's language."""
+    return f"{queue.summary_text(batch.summary)}."
+
+
+def already_so(comment: Comment) -> str:
+    return gettext("Comment #%(number)s was already so.") % {"number": comment.pk}
+
+
 KEYBOARD_KEYS = [
-    ("j / k", "next / previous comment"),
-    ("a", "approve"),
-    ("u", "unapprove"),
-    ("s", "mark as spam"),
-    ("d", "remove"),
-    ("r", "reply"),
-    ("q", "quick edit"),
-    ("z", "undo the last action"),
-    ("x", "select the comment for a bulk action"),
-    ("o or Enter", "show the whole comment"),
-    ("c", "show where it sits in the thread"),
-    ("?", "show or hide these keys"),
+    ("j / k", _("next / previous comment")),
+    ("a", _("approve")),
+    ("u", _("unapprove")),
+    ("s", _("mark as spam")),
+    ("d", _("remove")),
+    ("r", _("reply")),
+    ("q", _("quick edit")),
+    ("z", _("undo the last action")),
+    ("x", _("select the comment for a bulk action")),
+    (pgettext_lazy("keys", "o or Enter"), _("show the whole comment")),
+    ("c", _("show where it sits in the thread")),
+    ("?", _("show or hide these keys")),
 ]
+
+
+def desk_strings() -> dict[str, str]:
+    """What admin-moderation.js says, in the site's language (the page hands it over in a
+    JSON block: the CSP allows no inline script and the site has no JavaScript catalog)."""
+    return {
+        "unavailable": gettext("That action is not available for this comment."),
+        "nothing_to_undo": gettext("There is nothing to undo."),
+        "text_of": gettext("Text of comment #%(number)s"),
+        "save": gettext("Save"),
+        "cancel": gettext("Cancel"),
+        "edit_keys": gettext("(Ctrl+Enter saves, Escape cancels)"),
+        "loading": gettext("Loading…"),
+        "load_failed": gettext("Could not load the thread."),
+    }
 
 
 def audit_trail(comment: Comment) -> list[CommentEvent]:
@@ -416,6 +454,8 @@ def audit_trail(comment: Comment) -> list[CommentEvent]:
     events = list(comment.events.select_related("actor", "batch").order_by("created_at", "pk"))
     for event in events:
         event.actor_name = queue.staff_name(event.actor)
+        event.status_before_label = queue.status_label(event.status_before)
+        event.status_after_label = queue.status_label(event.status_after)
     return events
 
 

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comments import queue
 from comments.models import CommentEvent
@@ -16,12 +18,12 @@ class SenderFilter(admin.ListFilter):
     """Comments by one sender (?author_email=, ?ip_address=, ?author_name=), as each row's
     author links ask; shown as the active filter with a way back to everyone."""
 
-    title = "sender"
+    title = _("sender")
     template = "admin/comments/comment/_sender_filter.html"
-    LOOKUPS = {
-        "author_email": ("email", "author_email__iexact"),
-        "ip_address": ("IP address", "ip_address"),
-        "author_name": ("name", "author_name__iexact"),
+    LOOKUPS = {  # parameter: (the active filter's label, the lookup)
+        "author_email": (_("email %(value)s"), "author_email__iexact"),
+        "ip_address": (_("IP address %(value)s"), "ip_address"),
+        "author_name": (_("name %(value)s"), "author_name__iexact"),
     }
 
     def __init__(self, request, params, model, model_admin):
@@ -38,11 +40,13 @@ class SenderFilter(admin.ListFilter):
     def clean(name: str, value: str) -> str:
         value = value.strip()
         if bad := forbidden_character(value, allow_newlines=False):
-            raise ValidationError(f"it contains a control character ({bad}).")
+            raise ValidationError(
+                gettext("it contains a control character (%(character)s).") % {"character": bad}
+            )
         if name == "ip_address":
             validate_ipv46_address(value)
         if len(value) > 254:
-            raise ValidationError("it is longer than any address or name.")
+            raise ValidationError(gettext("it is longer than any address or name."))
         return value
 
     def has_output(self):
@@ -58,7 +62,7 @@ class SenderFilter(admin.ListFilter):
     def choices(self, changelist):
         for name, value in self.values.items():
             yield {
-                "label": f"{self.LOOKUPS[name][0]} {value}",
+                "label": self.LOOKUPS[name][0] % {"value": value},
                 "remove_url": changelist.get_query_string(remove=[name]),
             }
 
@@ -67,11 +71,11 @@ class ThreadPositionFilter(admin.SimpleListFilter):
     """Top-level comments or replies, under the parameter Django's empty-field filter used,
     so that earlier links keep working."""
 
-    title = "place in thread"
+    title = _("place in thread")
     parameter_name = "parent__isempty"
 
     def lookups(self, request, model_admin):
-        return [("1", "Top-level comments"), ("0", "Replies")]
+        return [("1", _("Top-level comments")), ("0", _("Replies"))]
 
     def queryset(self, request, queryset):
         if self.value() == "1":
@@ -84,14 +88,14 @@ class ThreadPositionFilter(admin.SimpleListFilter):
 class StaffActorFilter(admin.SimpleListFilter):
     """Who acted: only staff who did, by name (Django's own filter listed every account)."""
 
-    title = "by"
+    title = pgettext_lazy("who acted", "by")
     parameter_name = "actor"
 
     def lookups(self, request, model_admin):
         acted = CommentEvent.objects.filter(actor=OuterRef("pk"))  # by the actor index
         users = get_user_model().objects.filter(Exists(acted), is_staff=True)
         named = sorted((queue.staff_name(user), str(user.pk)) for user in users)
-        return [(pk, name) for name, pk in named] + [("system", "the system")]
+        return [(pk, name) for name, pk in named] + [("system", gettext("the system"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -100,5 +104,6 @@ class StaffActorFilter(admin.SimpleListFilter):
         if value == "system":
             return queryset.filter(actor=None)
         if not value.isdigit() or len(value) > 18:
-            raise IncorrectLookupParameters(ValidationError("not a member of the team."))
+            not_staff = ValidationError(gettext("not a member of the team."))
+            raise IncorrectLookupParameters(not_staff)
         return queryset.filter(actor_id=int(value), actor__is_staff=True)

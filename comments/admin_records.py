@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comments import queue, services
 from comments.admin_filters import StaffActorFilter
@@ -27,8 +29,8 @@ class CommentEventAdmin(ForgivingListMixin, admin.ModelAdmin):
         "action",
         "by",
         "comment",
-        "status_before",
-        "status_after",
+        "before",
+        "after",
         "reason",
         "part_of",
     )
@@ -51,11 +53,19 @@ class CommentEventAdmin(ForgivingListMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="by", ordering="actor")
+    @admin.display(description=pgettext_lazy("who acted", "by"), ordering="actor")
     def by(self, event):
         return queue.staff_name(event.actor)
 
-    @admin.display(description="action #", ordering="batch")
+    @admin.display(description=_("status before"), ordering="status_before")
+    def before(self, event):
+        return queue.status_label(event.status_before)
+
+    @admin.display(description=_("status after"), ordering="status_after")
+    def after(self, event):
+        return queue.status_label(event.status_after)
+
+    @admin.display(description=_("action #"), ordering="batch")
     def part_of(self, event):
         return f"#{event.batch_id}" if event.batch_id else "—"
 
@@ -76,29 +86,34 @@ class ModerationBatchAdmin(ForgivingListMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
-    list_display = ("created_at", "by", "summary", "undo")
+    list_display = ("created_at", "by", "what", "undo")
     list_display_links = None
     list_select_related = ("actor", "undone_by", "undo_of")
     search_fields = ("summary",)
     date_hierarchy = "created_at"
     actions = None
 
-    @admin.display(description="by", ordering="actor")
+    @admin.display(description=pgettext_lazy("who acted", "by"), ordering="actor")
     def by(self, batch):
         return queue.staff_name(batch.actor)
 
-    @admin.display(description="undo")
+    @admin.display(description=_("summary"), ordering="summary")
+    def what(self, batch):
+        return queue.summary_text(batch.summary)
+
+    @admin.display(description=_("undo"))
     def undo(self, batch):
         if batch.undo_of_id:
-            return f"undid action #{batch.undo_of_id}"
+            return gettext("undid action #%(number)s") % {"number": batch.undo_of_id}
         if hasattr(batch, "undone_by"):
-            return f"undone by action #{batch.undone_by.pk}"
+            return gettext("undone by action #%(number)s") % {"number": batch.undone_by.pk}
         url = reverse("admin:comments_comment_undo", args=[batch.pk])
         return format_html(
             '<button type="submit" class="button" formaction="{}" formmethod="post">'
-            'Undo<span class="visually-hidden"> action #{}</span></button>',
+            '{}<span class="visually-hidden"> {}</span></button>',
             url,
-            batch.pk,
+            gettext("Undo"),
+            gettext("action #%(number)s") % {"number": batch.pk},
         )
 
     def has_add_permission(self, request):
@@ -141,7 +156,7 @@ class BlockedSenderAdmin(ForgivingListMixin, admin.ModelAdmin):
     search_fields = ("value", "note")
     list_select_related = ("created_by",)
 
-    @admin.display(description="added by", ordering="created_by")
+    @admin.display(description=_("added by"), ordering="created_by")
     def added_by(self, entry):
         return queue.staff_name(entry.created_by) if entry.created_by_id else "—"
 

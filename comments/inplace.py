@@ -12,6 +12,8 @@ from html import escape
 
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comments import selectors
 from comments.models import Comment
@@ -19,8 +21,12 @@ from comments.rendering import ID, PLACEHOLDER, STATUS, render_thread
 
 Status = Comment.Status
 BUTTONS = {  # what each status offers in place
-    Status.PENDING: (("approve", "Approve"), ("spam", "Spam"), ("remove", "Remove")),
-    Status.APPROVED: (("spam", "Spam"), ("remove", "Remove")),
+    Status.PENDING: (
+        ("approve", _("Approve")),
+        ("spam", pgettext_lazy("mark as spam", "Spam")),
+        ("remove", _("Remove")),
+    ),
+    Status.APPROVED: (("spam", pgettext_lazy("mark as spam", "Spam")), ("remove", _("Remove"))),
 }
 
 
@@ -63,17 +69,19 @@ class InPlaceControls:
     def summary(self, pending: int) -> str:
         queue = reverse("admin:comments_comment_changelist")
         if not pending:
-            text = "No comment on this post is waiting for moderation."
+            text = gettext("No comment on this post is waiting for moderation.")
         else:
-            text = (
-                f"{pending} comment{'s' if pending != 1 else ''} on this post "
-                f"{'are' if pending != 1 else 'is'} waiting for moderation, shown here to "
-                "moderators only and marked “Pending”."
-            )
+            text = ngettext(
+                "%(count)d comment on this post is waiting for moderation, shown here to "
+                "moderators only and marked “Pending”.",
+                "%(count)d comments on this post are waiting for moderation, shown here to "
+                "moderators only and marked “Pending”.",
+                pending,
+            ) % {"count": pending}
         return (
-            f'<p class="moderation-summary">{text} '
-            f'<a href="{escape(queue)}?post__id__exact={self.post_id}">Open the queue</a>'
-            "</p>\n"
+            f'<p class="moderation-summary">{escape(text)} '
+            f'<a href="{escape(queue)}?post__id__exact={self.post_id}">'
+            f"{escape(gettext('Open the queue'))}</a></p>\n"
         )
 
     def render(self, row: tuple, kind: str) -> str:
@@ -91,20 +99,24 @@ class InPlaceControls:
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.csrf}">\n'
         ]
         if pending:
-            reason = escape(self.reasons.get(comment_id, ""))
+            reason = self.reasons.get(comment_id, "")
+            held = gettext("held: %(reason)s") % {"reason": reason} if reason else ""
+            held = f" · {escape(held)}" if held else ""
             parts.append(
-                f'<p class="moderation-status"><strong>Pending</strong>'
-                f"{' · held: ' + reason if reason else ''}</p>\n"
+                f'<p class="moderation-status"><strong>{escape(Status.PENDING.label)}</strong>'
+                f"{held}</p>\n"
             )
+        numbered = gettext("comment #%(number)s") % {"number": comment_id}
         for action, label in buttons:
             target = here if action == "approve" else away
             parts.append(
                 f'<button type="submit" formaction="{escape(moderate_url(comment_id, action))}" '
-                f'name="next" value="{target}">{label}<span class="visually-hidden"> comment '
-                f"#{comment_id}</span></button>\n"
+                f'name="next" value="{target}">{escape(label)}<span class="visually-hidden"> '
+                f"{escape(numbered)}</span></button>\n"
             )
         change = reverse("admin:comments_comment_change", args=[comment_id])
-        parts.append(f'<a href="{escape(change)}">Open in the admin</a>\n</form>\n')
+        opening = escape(gettext("Open in the admin"))
+        parts.append(f'<a href="{escape(change)}">{opening}</a>\n</form>\n')
         return "".join(parts)
 
 

@@ -5,6 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
@@ -60,23 +62,30 @@ class CommentQuerySet(TreeQuerySet):
 
 class Comment(MPTTModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        SPAM = "spam", "Spam"
-        REMOVED = "removed", "Removed"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
-    parent = TreeForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="comments", verbose_name=_("post")
     )
-    author_name = models.CharField("name", max_length=100, default="Anonymous")
-    author_email = models.EmailField("email", blank=True)
+    parent = TreeForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    author_name = models.CharField(_("name"), max_length=100, default="Anonymous")
+    author_email = models.EmailField(_("email"), blank=True)
     author_url = models.URLField(
-        "website",
+        _("website"),
         max_length=500,
         blank=True,
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text="An http:// or https:// address.",
+        help_text=_("An http:// or https:// address."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,33 +93,52 @@ class Comment(MPTTModel):
         null=True,
         blank=True,
         related_name="comments",
-        help_text="Set when a member of the blog team wrote the comment.",
+        verbose_name=_("user"),
+        help_text=_("Set when a member of the blog team wrote the comment."),
     )
     body = models.TextField(
-        help_text="As the commenter typed it: plain text with a little markup (README "
-        '"Comments"); blank lines separate paragraphs.'
+        _("body"),
+        help_text=_(
+            "As the commenter typed it: plain text with a little markup (README "
+            '"Comments"); blank lines separate paragraphs.'
+        ),
     )
     # The HTML readers see, rendered from body once when it is written (comments.markup).
     body_html = models.TextField(editable=False, default="")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     moderation_reason = models.CharField(
-        max_length=200, blank=True, help_text="Why the comment was held or marked as spam."
+        _("moderation reason"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why the comment was held or marked as spam."),
     )
     notify_replies = models.BooleanField(
-        "notify of replies", default=False, help_text="Email the author when a reply is approved."
+        _("notify of replies"),
+        default=False,
+        help_text=_("Email the author when a reply is approved."),
     )
     parent_notified = models.BooleanField(
-        default=False, editable=False, help_text="The parent's author was told of this reply."
-    )
-    edited_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="Last edit by a moderator."
-    )
-    placeholder = models.BooleanField(
+        _("parent notified"),
         default=False,
         editable=False,
-        help_text="Stands in for a comment missing from an imported page; never counted.",
+        help_text=_("The parent's author was told of this reply."),
+    )
+    edited_at = models.DateTimeField(
+        _("edited at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Last edit by a moderator."),
+    )
+    placeholder = models.BooleanField(
+        _("placeholder"),
+        default=False,
+        editable=False,
+        help_text=_("Stands in for a comment missing from an imported page; never counted."),
     )
     import_ref = models.CharField(
         max_length=500, unique=True, null=True, blank=True, editable=False
@@ -122,6 +150,8 @@ class Comment(MPTTModel):
         order_insertion_by = []
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["tree_id", "lft"]
         indexes = [
             models.Index(fields=["post", "tree_id", "lft"], name="comment_thread"),
@@ -167,33 +197,39 @@ class CommentEvent(models.Model):
     """One entry of a comment's audit trail: who did what, and what it was before."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        IMPORTED = "imported", "Imported"
-        APPROVED = "approved", "Approved"
-        SPAM = "spam", "Marked as spam"
-        REMOVED = "removed", "Removed"
-        RESTORED = "restored", "Restored"
-        EDITED = "edited", "Edited"
-        ERASED = "erased", "Personal data erased"
-        UNAPPROVED = "unapproved", "Unapproved"
-        UNDONE = "undone", "Undone"
+        CREATED = "created", _("Created")
+        IMPORTED = "imported", _("Imported")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Marked as spam")
+        REMOVED = "removed", _("Removed")
+        RESTORED = "restored", _("Restored")
+        EDITED = "edited", _("Edited")
+        ERASED = "erased", _("Personal data erased")
+        UNAPPROVED = "unapproved", _("Unapproved")
+        UNDONE = "undone", _("Undone")
 
-    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, related_name="events", verbose_name=_("comment")
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    status_before = models.CharField(max_length=10, blank=True)
-    status_after = models.CharField(max_length=10, blank=True)
-    body_before = models.TextField(blank=True)
-    body_after = models.TextField(blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_before = models.CharField(_("status before"), max_length=10, blank=True)
+    status_after = models.CharField(_("status after"), max_length=10, blank=True)
+    body_before = models.TextField(_("text before"), blank=True)
+    body_after = models.TextField(_("text after"), blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     reason_before = models.CharField(
-        "moderation reason before",
+        _("moderation reason before"),
         max_length=200,
         blank=True,
-        help_text="The comment's hold or spam reason before this entry, for undo.",
+        help_text=_("The comment's hold or spam reason before this entry, for undo."),
     )
     batch = models.ForeignKey(
         "ModerationBatch",
@@ -201,10 +237,13 @@ class CommentEvent(models.Model):
         null=True,
         blank=True,
         related_name="events",
-        help_text="The moderator's action this entry is part of.",
+        verbose_name=_("moderation action"),
+        help_text=_("The moderator's action this entry is part of."),
     )
 
     class Meta:
+        verbose_name = _("comment event")
+        verbose_name_plural = _("comment events")
         ordering = ["comment", "created_at", "pk"]
 
     def __str__(self):
@@ -216,17 +255,22 @@ class ModerationBatch(models.Model):
     it recorded, so that Undo can reverse all of it at once."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField(max_length=300)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    summary = models.CharField(_("summary"), max_length=300)
     comment = models.ForeignKey(
         Comment,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The comment the moderator acted on (the first, for a bulk action).",
+        verbose_name=_("comment"),
+        help_text=_("The comment the moderator acted on (the first, for a bulk action)."),
     )
     undo_of = models.OneToOneField(
         "self",
@@ -234,11 +278,13 @@ class ModerationBatch(models.Model):
         null=True,
         blank=True,
         related_name="undone_by",
-        help_text="The action this one reversed.",
+        verbose_name=_("undo of"),
+        help_text=_("The action this one reversed."),
     )
 
     class Meta:
-        verbose_name = "moderation action"
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["actor", "-created_at"], name="batch_actor_created")]
 
@@ -262,16 +308,20 @@ class BlockedSender(models.Model):
     with a listed word, goes to spam (COMMENTS_BLOCK_WORDS adds words from settings)."""
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email address"
-        IP = "ip", "IP address"
-        WORD = "word", "Word or phrase"
+        EMAIL = "email", _("Email address")
+        IP = "ip", _("IP address")
+        WORD = "word", _("Word or phrase")
 
-    kind = models.CharField(max_length=5, choices=Kind.choices)
-    value = models.CharField(max_length=254)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
     )
     batch = models.ForeignKey(
         ModerationBatch,
@@ -285,8 +335,8 @@ class BlockedSender(models.Model):
     objects = BlockedSenderQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "block list entry"
-        verbose_name_plural = "block list"
+        verbose_name = _("block list entry")
+        verbose_name_plural = _("block list")
         ordering = ["kind", "value"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="blocked_sender_unique"),
@@ -314,6 +364,10 @@ class Commenter(models.Model):
         ModerationBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    class Meta:
+        verbose_name = _("commenter")
+        verbose_name_plural = _("commenters")
+
     def __str__(self):
         return self.email
 
@@ -328,12 +382,13 @@ class SentMail(models.Model):
     """
 
     key = models.CharField(max_length=100, unique=True)
-    sender = models.CharField(max_length=64, blank=True, help_text="The task that sends it.")
+    sender = models.CharField(max_length=64, blank=True, help_text=_("The task that sends it."))
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "sent email"
+        verbose_name = _("sent email")
+        verbose_name_plural = _("sent emails")
 
     def __str__(self):
         return self.key
@@ -343,25 +398,32 @@ class Subscription(models.Model):
     """Someone following a post's discussion by email (comments.following)."""
 
     class Mode(models.TextChoices):
-        EACH = "each", "Each new comment"
-        DAILY = "daily", "A daily digest"
+        EACH = "each", _("Each new comment")
+        DAILY = "daily", _("A daily digest")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="subscriptions")
-    email = models.EmailField()
-    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.EACH)
-    created_at = models.DateTimeField(default=timezone.now)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("post")
+    )
+    email = models.EmailField(_("email"))
+    mode = models.CharField(_("mode"), max_length=5, choices=Mode.choices, default=Mode.EACH)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its owner confirmed; nothing is sent before."
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("When its owner confirmed; nothing is sent before."),
     )
     digest_sent_until = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Comments approved up to this moment were in a digest already.",
+        help_text=_("Comments approved up to this moment were in a digest already."),
     )
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [
             models.UniqueConstraint(Upper("email"), "post", name="subscription_once_per_post"),
             models.CheckConstraint(
@@ -371,4 +433,9 @@ class Subscription(models.Model):
         indexes = [models.Index(fields=["post", "mode"], name="subscription_post_mode")]
 
     def __str__(self):
-        return f"{self.email} follows “{self.post}” ({self.get_mode_display().lower()})"
+        follows = gettext("%(email)s follows “%(post)s” (%(mode)s)")
+        return follows % {
+            "email": self.email,
+            "post": self.post,
+            "mode": self.get_mode_display().lower(),
+        }

@@ -5,12 +5,15 @@ Rows are built for a whole page at once, with a fixed number of queries whatever
 length: one for the authors' counts, one for the block list, one for trust.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from comments import trust
 from comments.models import BlockedSender, Comment, Commenter
@@ -19,7 +22,7 @@ from comments.moderation import count_links, normalized_ip
 Status = Comment.Status
 
 LONG_TEXT = 180  # characters past which three lines may not hold a row's text
-MISSING = "a comment missing from the archived page"
+MISSING = _("a comment missing from the archived page")
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,32 @@ class QueueRow:
 def staff_name(user) -> str:
     """How a moderator sees another account: staff by their name, nobody else at all."""
     if user is None:
-        return "the system"
+        return gettext("the system")
     if not user.is_staff:
-        return "a former team member"
+        return gettext("a former team member")
     return user.get_full_name() or user.get_username()
+
+
+# The row actions' button labels, by the action's name in its URL.
+LABELS = {
+    "approve": _("Approve"),
+    "unapprove": _("Unapprove"),
+    "reply": _("Reply"),
+    "quick-edit": _("Quick edit"),
+    "spam": pgettext_lazy("mark as spam", "Spam"),
+    "remove": _("Remove"),
+    "restore": _("Restore"),
+    "approve-trust": _("Approve & trust author"),
+    "spam-branch": _("Spam with all replies"),
+    "remove-branch": _("Remove with all replies"),
+    "block-email": _("Block this email"),
+    "block-ip": _("Block this IP address"),
+}
+
+
+def status_label(value: str) -> str:
+    """A stored status as moderators read it (an unknown value as it is)."""
+    return Status(value).label if value in Status.values else value
 
 
 def moderate_url(comment: Comment, action: str) -> str:
@@ -91,26 +116,28 @@ def row_actions(comment: Comment, *, blocked: set, trusted: set) -> list[RowActi
         if status in statuses:
             actions.append(RowAction(name, label, moderate_url(comment, name), **options))
 
-    add("approve", "Approve", {Status.PENDING}, key="a")
-    add("unapprove", "Unapprove", {Status.APPROVED}, key="u")
+    add("approve", LABELS["approve"], {Status.PENDING}, key="a")
+    add("unapprove", LABELS["unapprove"], {Status.APPROVED}, key="u")
     if status in (Status.PENDING, Status.APPROVED):
         url = reverse("admin:comments_comment_reply", args=[comment.pk])
-        actions.append(RowAction("reply", "Reply", url, key="r", post=False))
+        actions.append(RowAction("reply", LABELS["reply"], url, key="r", post=False))
     url = reverse("admin:comments_comment_quick_edit", args=[comment.pk])
-    actions.append(RowAction("quick-edit", "Quick edit", url, key="q", post=False))
-    add("spam", "Spam", {Status.PENDING, Status.APPROVED, Status.REMOVED}, key="s", danger=True)
-    add("remove", "Remove", {Status.PENDING, Status.APPROVED, Status.SPAM}, key="d", danger=True)
-    add("restore", "Restore", {Status.SPAM, Status.REMOVED})
+    actions.append(RowAction("quick-edit", LABELS["quick-edit"], url, key="q", post=False))
+    spam_from = {Status.PENDING, Status.APPROVED, Status.REMOVED}
+    add("spam", LABELS["spam"], spam_from, key="s", danger=True)
+    remove_from = {Status.PENDING, Status.APPROVED, Status.SPAM}
+    add("remove", LABELS["remove"], remove_from, key="d", danger=True)
+    add("restore", LABELS["restore"], {Status.SPAM, Status.REMOVED})
     live = {Status.PENDING, Status.APPROVED}
     if email and email not in trusted:
-        add("approve-trust", "Approve & trust author", live, primary=False)
+        add("approve-trust", LABELS["approve-trust"], live, primary=False)
     if comment.rght - comment.lft > 1:
-        add("spam-branch", "Spam with all replies", live, primary=False, danger=True)
-        add("remove-branch", "Remove with all replies", live | {Status.SPAM}, primary=False)
+        add("spam-branch", LABELS["spam-branch"], live, primary=False, danger=True)
+        add("remove-branch", LABELS["remove-branch"], live | {Status.SPAM}, primary=False)
     if email and ("email", email) not in blocked:
-        add("block-email", "Block this email", live, primary=False, danger=True)
+        add("block-email", LABELS["block-email"], live, primary=False, danger=True)
     if ip and ("ip", ip) not in blocked:
-        add("block-ip", "Block this IP address", live, primary=False, danger=True)
+        add("block-ip", LABELS["block-ip"], live, primary=False, danger=True)
     return actions
 
 
@@ -214,3 +241,75 @@ def thread_context(comment: Comment, *, around: int = 2, replies: int = 5) -> Th
         replies=list(children[:replies]),
         reply_count=children.count(),
     )
+
+
+# A moderator action's summary is stored in English when it is taken (comments.services);
+# it is shown in the site's language by matching the forms services writes. A summary of
+# no known form (or already changed by an erasure) is shown as stored.
+SINGLE = {
+    "Approved": _("Approved comment #%(number)s by %(name)s"),
+    "Unapproved": _("Unapproved comment #%(number)s by %(name)s"),
+    "Marked as spam": _("Marked as spam comment #%(number)s by %(name)s"),
+    "Removed": _("Removed comment #%(number)s by %(name)s"),
+    "Restored": _("Restored comment #%(number)s by %(name)s"),
+}
+MANY = {
+    "Approved": ngettext_lazy("Approved %(count)d comment", "Approved %(count)d comments", "count"),
+    "Unapproved": ngettext_lazy(
+        "Unapproved %(count)d comment", "Unapproved %(count)d comments", "count"
+    ),
+    "Marked as spam": ngettext_lazy(
+        "Marked as spam %(count)d comment", "Marked as spam %(count)d comments", "count"
+    ),
+    "Removed": ngettext_lazy("Removed %(count)d comment", "Removed %(count)d comments", "count"),
+    "Restored": ngettext_lazy("Restored %(count)d comment", "Restored %(count)d comments", "count"),
+}
+BRANCH = {
+    "Marked as spam": ngettext_lazy(
+        "Marked as spam comment #%(number)s and the %(count)d reply under it",
+        "Marked as spam comment #%(number)s and the %(count)d replies under it",
+        "count",
+    ),
+    "Removed": ngettext_lazy(
+        "Removed comment #%(number)s and the %(count)d reply under it",
+        "Removed comment #%(number)s and the %(count)d replies under it",
+        "count",
+    ),
+}
+BLOCKED = {
+    "email address": _("Blocked email address %(value)s"),
+    "ip address": _("Blocked IP address %(value)s"),
+}
+VERB = "(?P<verb>Approved|Unapproved|Marked as spam|Removed|Restored)"
+SUMMARIES = [
+    (re.compile(r"Undid: (?P<summary>.+)", re.S), "undo"),
+    (re.compile(rf"{VERB} comment #(?P<number>\d+) by (?P<name>.*)", re.S), SINGLE),
+    (re.compile(rf"{VERB} (?P<count>\d+) comments"), MANY),
+    (
+        re.compile(rf"{VERB} comment #(?P<number>\d+) and the (?P<count>\d+) replies under it"),
+        BRANCH,
+    ),
+    (re.compile(r"Approved comment #(?P<number>\d+) and trusted (?P<email>.+)", re.S), "trust"),
+    (re.compile(r"Blocked (?P<verb>email address|ip address) (?P<value>.+)", re.S), BLOCKED),
+    (re.compile(r"Edited comment #(?P<number>\d+)"), _("Edited comment #%(number)s")),
+    (re.compile(r"Replied to comment #(?P<number>\d+)"), _("Replied to comment #%(number)s")),
+]
+
+
+def summary_text(summary: str) -> str:
+    """A moderator action's stored summary, in the site's language."""
+    for pattern, template in SUMMARIES:
+        match = pattern.fullmatch(summary)
+        if match is None:
+            continue
+        values = match.groupdict()
+        if template == "undo":
+            return gettext("Undid: %(action)s") % {"action": summary_text(values["summary"])}
+        if template == "trust":
+            return gettext("Approved comment #%(number)s and trusted %(email)s") % values
+        if isinstance(template, dict):
+            template = template[values.pop("verb")]
+        if "count" in values:
+            values["count"] = int(values["count"])
+        return template % values
+    return summary

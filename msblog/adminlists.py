@@ -18,6 +18,7 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
 from django.db import DataError, connections, router, transaction
 from django.http import HttpResponseRedirect, QueryDict
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class ForgivingListMixin:
             for name, problem in exc.problems.items():
                 value = request.GET.get(name, "")
                 shown = value.encode("unicode_escape").decode()[:60]
-                messages.error(request, f"The filter “{name}={shown}” could not be used: {problem}")
+                text = gettext("The filter “%(filter)s” could not be used: %(problem)s")
+                messages.error(request, text % {"filter": f"{name}={shown}", "problem": problem})
             kept = request.GET.copy()
             for name in [*exc.problems, ERROR_FLAG]:
                 kept.pop(name, None)
@@ -50,7 +52,7 @@ class ForgivingListMixin:
     def get_changelist_instance(self, request):
         # The same answer on every database: SQLite would take a NUL that PostgreSQL refuses.
         controls = {
-            name: "it contains a control character."
+            name: gettext("it contains a control character.")
             for name, values in request.GET.lists()
             if any(char < " " for value in values for char in value)
         }
@@ -84,7 +86,7 @@ class ForgivingListMixin:
                 self.guarded_changelist(alone)
             except UNUSABLE as exc:
                 problems[name] = explain(exc)
-        return problems or dict.fromkeys(names, "these filters cannot be combined")
+        return problems or dict.fromkeys(names, gettext("these filters cannot be combined"))
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
@@ -93,7 +95,8 @@ class ForgivingListMixin:
             for value in selected:
                 pk.run_validators(pk.to_python(value))
         except (ValidationError, ValueError, OverflowError):
-            messages.error(request, "The selection holds something that is not an item’s id.")
+            not_ids = gettext("The selection holds something that is not an item’s id.")
+            messages.error(request, not_ids)
             return None
         return super().response_action(request, queryset)
 
@@ -109,7 +112,7 @@ def explain(exc: BaseException) -> str:
         return " ".join(cause.messages)
     text = str(cause)
     if "\x00" in text or "NUL" in text:
-        return "it contains a NUL character."
+        return gettext("it contains a NUL character.")
     if isinstance(cause, OverflowError) or "out of range" in text:
-        return "the number is out of range."
-    return "the value does not fit this field."
+        return gettext("the number is out of range.")
+    return gettext("the value does not fit this field.")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
@@ -92,10 +93,10 @@ class PostAdmin(
             },
         ),
         (
-            "Publishing",
+            _("Publishing"),
             {"fields": ["status", "password", "published_at", "comments_open", "kind", "parent"]},
         ),
-        ("Imported", {"fields": ["source_texts"], "classes": ["collapse"]}),
+        (_("Imported"), {"fields": ["source_texts"], "classes": ["collapse"]}),
     ]
     filter_horizontal = ("categories",)
 
@@ -108,7 +109,7 @@ class PostAdmin(
             form.base_fields["kind"].required = False  # left out: a post (the default)
         return form
 
-    @admin.display(description="source as imported")
+    @admin.display(description=_("source as imported"))
     def source_texts(self, post):
         """What an import repaired (mojibake), as the source had it: kept, read only."""
         texts = post.source_texts.all() if post.pk else []

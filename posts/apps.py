@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 SEARCH_MIGRATION = ("posts", "0003_search")
 
@@ -29,6 +30,7 @@ def retire_cached_pages(sender, *, using, **kwargs):
 class PostsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "posts"
+    verbose_name = _("Posts")
 
     def ready(self):
         post_migrate.connect(repair_search_index, sender=self)

@@ -8,22 +8,26 @@ from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    bio = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    bio = models.TextField(_("bio"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="author_profile",
+        verbose_name=_("user"),
     )
 
     class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["name"]
 
     def __str__(self):
@@ -36,15 +40,21 @@ class Author(models.Model):
 class Category(models.Model):
     """A WordPress category: hierarchical, shown apart from tags ("Posted in …")."""
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["name", "pk"]
 
     def __str__(self):
@@ -114,29 +124,41 @@ class Post(models.Model):
     database triggers keep; it is not a field here (see posts/search/schema.py)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        PRIVATE = "private", "Private"  # for the blog team only, as in WordPress
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        PRIVATE = "private", _("Private")  # for the blog team only, as in WordPress
 
     class Kind(models.TextChoices):
-        POST = "post", "Post"
-        PAGE = "page", "Page"
+        POST = "post", _("Post")
+        PAGE = "page", _("Page")
 
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=200, unique=True)
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
-    lede = models.TextField(blank=True, help_text="The standfirst shown under the title.")
-    body = models.TextField(blank=True, help_text="HTML; sanitised when shown.")
-    coi = models.CharField(
-        "conflict of interest", max_length=500, blank=True, help_text='Shown as "CoI: …".'
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="posts", verbose_name=_("author")
     )
-    postscript = models.TextField(blank=True, help_text="HTML shown after the CoI line.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    lede = models.TextField(
+        _("lede"), blank=True, help_text=_("The standfirst shown under the title.")
+    )
+    body = models.TextField(_("body"), blank=True, help_text=_("HTML; sanitised when shown."))
+    coi = models.CharField(
+        _("conflict of interest"),
+        max_length=500,
+        blank=True,
+        help_text=_('Shown as "CoI: …".'),
+    )
+    postscript = models.TextField(
+        _("postscript"), blank=True, help_text=_("HTML shown after the CoI line.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     kind = models.CharField(
+        _("kind"),
         max_length=10,
         choices=Kind.choices,
         default=Kind.POST,
-        help_text="A page (About, Contact…) has its own address and is not listed with posts.",
+        help_text=_("A page (About, Contact…) has its own address and is not listed with posts."),
     )
     parent = models.ForeignKey(
         "self",
@@ -145,27 +167,35 @@ class Post(models.Model):
         on_delete=models.PROTECT,
         related_name="subpages",
         limit_choices_to={"kind": "page"},
-        help_text="For a page: the page it sits under (its address starts with that one's).",
+        verbose_name=_("parent"),
+        help_text=_("For a page: the page it sits under (its address starts with that one's)."),
     )
     password = models.CharField(
+        _("password"),
         max_length=255,
         blank=True,
-        help_text="Readers must give it to see the body and comments; the post stays out "
-        "of feeds, search and the sitemap.",
+        help_text=_(
+            "Readers must give it to see the body and comments; the post stays out "
+            "of feeds, search and the sitemap."
+        ),
     )
-    published_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    comments_open = models.BooleanField(default=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    comments_open = models.BooleanField(_("comments open"), default=True)
     # Stable identity of an imported post (its source URL), so re-imports update in place.
     import_ref = models.CharField(
         max_length=500, unique=True, null=True, blank=True, editable=False
     )
 
     tags = TaggableManager(blank=True)
-    categories = models.ManyToManyField(Category, blank=True, related_name="posts")
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="posts", verbose_name=_("categories")
+    )
     objects = PostQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         ordering = ["-published_at", "-pk"]
         get_latest_by = "published_at"
         indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published")]
@@ -249,8 +279,10 @@ def url_path_and_query(field: str):
 class OriginalURL(models.Model):
     """An address the post had on an earlier platform."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="original_urls")
-    url = models.URLField(max_length=500, unique=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="original_urls", verbose_name=_("post")
+    )
+    url = models.URLField(_("URL"), max_length=500, unique=True)
     # Old links are looked up by path (posts.redirects); the database derives it from
     # url, so imports, fixtures and bulk writes can never leave it out of date.
     path = models.GeneratedField(
@@ -262,7 +294,8 @@ class OriginalURL(models.Model):
     )
 
     class Meta:
-        verbose_name = "original URL"
+        verbose_name = _("original URL")
+        verbose_name_plural = _("original URLs")
         ordering = ["pk"]
 
     def __str__(self):
@@ -272,14 +305,17 @@ class OriginalURL(models.Model):
 class RelatedEntry(models.Model):
     """One line of the hand-written "Other relevant posts of interest" block."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="related_entries")
-    position = models.PositiveSmallIntegerField()
-    published_on = models.DateField(null=True, blank=True)
-    text = models.TextField()
-    url = models.URLField(max_length=500, blank=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="related_entries", verbose_name=_("post")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    text = models.TextField(_("text"))
+    url = models.URLField(_("URL"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "other relevant post"
+        verbose_name = _("other relevant post")
+        verbose_name_plural = _("other relevant posts")
         ordering = ["post", "position"]
         constraints = [
             models.UniqueConstraint(fields=["post", "position"], name="related_entry_position")
@@ -293,13 +329,16 @@ class SourceText(models.Model):
     """An imported post's source as it was, kept where the import repaired it (a capture
     read in the wrong encoding, mended by ftfy): nothing captured is ever lost."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="source_texts")
-    text = models.TextField()
-    repair = models.CharField(max_length=300, help_text="What the import changed.")
-    imported_at = models.DateTimeField(default=timezone.now)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="source_texts", verbose_name=_("post")
+    )
+    text = models.TextField(_("text"))
+    repair = models.CharField(_("repair"), max_length=300, help_text=_("What the import changed."))
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
 
     class Meta:
-        verbose_name = "source text"
+        verbose_name = _("source text")
+        verbose_name_plural = _("source texts")
         ordering = ["post", "pk"]
 
     def __str__(self):

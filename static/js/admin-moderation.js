@@ -8,6 +8,25 @@
 'use strict';
 {
     const STORE = 'moderation-desk-focus';
+    // What the desk says, in the site's language: the page hands the strings over in a
+    // JSON block (templates/admin/comments/comment/_desk_tools.html); English otherwise.
+    const TEXT = Object.assign({
+        unavailable: 'That action is not available for this comment.',
+        nothing_to_undo: 'There is nothing to undo.',
+        text_of: 'Text of comment #%(number)s',
+        save: 'Save',
+        cancel: 'Cancel',
+        edit_keys: '(Ctrl+Enter saves, Escape cancels)',
+        loading: 'Loading…',
+        load_failed: 'Could not load the thread.',
+    }, (() => {
+        const block = document.getElementById('desk-strings');
+        try {
+            return block ? JSON.parse(block.textContent) || {} : {};
+        } catch (error) {
+            return {};
+        }
+    })());
     const rows = () => Array.from(document.querySelectorAll('#result_list tr.queue-row'));
     let current = null;
 
@@ -85,7 +104,7 @@
         const target = scope();
         const control = target && target.querySelector('.row-actions [data-key="' + key + '"]');
         if (!control) {
-            notice('That action is not available for this comment.');
+            notice(TEXT.unavailable);
             return;
         }
         if (key === 'q') {
@@ -103,7 +122,7 @@
     function undo() {
         const button = document.querySelector('.undo-bar button');
         if (!button) {
-            notice('There is nothing to undo.');
+            notice(TEXT.nothing_to_undo);
             return;
         }
         // The comment the undone action touched becomes current again.
@@ -157,7 +176,7 @@
         editor.className = 'quick-edit';
         const label = document.createElement('label');
         label.htmlFor = 'quick-edit-' + id;
-        label.textContent = 'Text of comment #' + id;
+        label.textContent = TEXT.text_of.replace('%(number)s', id);
         const area = document.createElement('textarea');
         area.id = 'quick-edit-' + id;
         area.name = 'body';
@@ -169,12 +188,12 @@
         save.type = 'submit';
         save.className = 'button default';
         save.setAttribute('form', form.id);
-        save.textContent = 'Save';
+        save.textContent = TEXT.save;
         const cancel = document.createElement('button');
         cancel.type = 'button';
         cancel.className = 'button';
-        cancel.textContent = 'Cancel';
-        buttons.append(save, ' ', cancel, ' (Ctrl+Enter saves, Escape cancels)');
+        cancel.textContent = TEXT.cancel;
+        buttons.append(save, ' ', cancel, ' ' + TEXT.edit_keys);
         editor.append(label, area, buttons);
         const close = () => {
             editor.remove();
@@ -221,15 +240,15 @@
         if (panel.dataset.loaded) {
             return;
         }
-        panel.textContent = 'Loading…';
+        panel.textContent = TEXT.loading;
         try {
             const response = await fetch(link.href, {credentials: 'same-origin'});
             const page = new DOMParser().parseFromString(await response.text(), 'text/html');
             const body = page.querySelector('.thread-context-body');
-            panel.replaceChildren(body ? document.importNode(body, true) : 'Could not load the thread.');
+            panel.replaceChildren(body ? document.importNode(body, true) : TEXT.load_failed);
             panel.dataset.loaded = '1';
         } catch (error) {
-            panel.textContent = 'Could not load the thread.';
+            panel.textContent = TEXT.load_failed;
         }
     }
 
