@@ -146,7 +146,7 @@ class CommentAdmin(ForgivingListMixin, ViewOnSiteURL, admin.ModelAdmin):
         undo_batch = batches.latest_undoable(request.user, since=since)
         return {
             "undo_batch": undo_batch,
-            "undo_summary": queue.summary_text(undo_batch.summary) if undo_batch else "",
+            "undo_summary": undo_batch.summary if undo_batch else "",
             "is_nav_sidebar_enabled": False,  # the queue needs the width
             "keyboard_keys": KEYBOARD_KEYS,
             "desk_strings": desk_strings(),
@@ -411,7 +411,7 @@ def moderate_row(action: str, comment: Comment, actor) -> ModerationBatch | None
 
 def done(batch: ModerationBatch) -> str:
     """The message after an action: what it did, in the site's language."""
-    return f"{queue.summary_text(batch.summary)}."
+    return f"{batch.summary}."
 
 
 def already_so(comment: Comment) -> str:

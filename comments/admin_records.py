@@ -99,7 +99,7 @@ class ModerationBatchAdmin(ForgivingListMixin, admin.ModelAdmin):
 
     @admin.display(description=_("summary"), ordering="summary")
     def what(self, batch):
-        return queue.summary_text(batch.summary)
+        return batch.summary
 
     @admin.display(description=_("undo"))
     def undo(self, batch):

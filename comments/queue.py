@@ -5,14 +5,13 @@ Rows are built for a whole page at once, with a fixed number of queries whatever
 length: one for the authors' counts, one for the block list, one for trust.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from comments import trust
@@ -241,75 +240,3 @@ def thread_context(comment: Comment, *, around: int = 2, replies: int = 5) -> Th
         replies=list(children[:replies]),
         reply_count=children.count(),
     )
-
-
-# A moderator action's summary is stored in English when it is taken (comments.services);
-# it is shown in the site's language by matching the forms services writes. A summary of
-# no known form (or already changed by an erasure) is shown as stored.
-SINGLE = {
-    "Approved": _("Approved comment #%(number)s by %(name)s"),
-    "Unapproved": _("Unapproved comment #%(number)s by %(name)s"),
-    "Marked as spam": _("Marked as spam comment #%(number)s by %(name)s"),
-    "Removed": _("Removed comment #%(number)s by %(name)s"),
-    "Restored": _("Restored comment #%(number)s by %(name)s"),
-}
-MANY = {
-    "Approved": ngettext_lazy("Approved %(count)d comment", "Approved %(count)d comments", "count"),
-    "Unapproved": ngettext_lazy(
-        "Unapproved %(count)d comment", "Unapproved %(count)d comments", "count"
-    ),
-    "Marked as spam": ngettext_lazy(
-        "Marked as spam %(count)d comment", "Marked as spam %(count)d comments", "count"
-    ),
-    "Removed": ngettext_lazy("Removed %(count)d comment", "Removed %(count)d comments", "count"),
-    "Restored": ngettext_lazy("Restored %(count)d comment", "Restored %(count)d comments", "count"),
-}
-BRANCH = {
-    "Marked as spam": ngettext_lazy(
-        "Marked as spam comment #%(number)s and the %(count)d reply under it",
-        "Marked as spam comment #%(number)s and the %(count)d replies under it",
-        "count",
-    ),
-    "Removed": ngettext_lazy(
-        "Removed comment #%(number)s and the %(count)d reply under it",
-        "Removed comment #%(number)s and the %(count)d replies under it",
-        "count",
-    ),
-}
-BLOCKED = {
-    "email address": _("Blocked email address %(value)s"),
-    "ip address": _("Blocked IP address %(value)s"),
-}
-VERB = "(?P<verb>Approved|Unapproved|Marked as spam|Removed|Restored)"
-SUMMARIES = [
-    (re.compile(r"Undid: (?P<summary>.+)", re.S), "undo"),
-    (re.compile(rf"{VERB} comment #(?P<number>\d+) by (?P<name>.*)", re.S), SINGLE),
-    (re.compile(rf"{VERB} (?P<count>\d+) comments"), MANY),
-    (
-        re.compile(rf"{VERB} comment #(?P<number>\d+) and the (?P<count>\d+) replies under it"),
-        BRANCH,
-    ),
-    (re.compile(r"Approved comment #(?P<number>\d+) and trusted (?P<email>.+)", re.S), "trust"),
-    (re.compile(r"Blocked (?P<verb>email address|ip address) (?P<value>.+)", re.S), BLOCKED),
-    (re.compile(r"Edited comment #(?P<number>\d+)"), _("Edited comment #%(number)s")),
-    (re.compile(r"Replied to comment #(?P<number>\d+)"), _("Replied to comment #%(number)s")),
-]
-
-
-def summary_text(summary: str) -> str:
-    """A moderator action's stored summary, in the site's language."""
-    for pattern, template in SUMMARIES:
-        match = pattern.fullmatch(summary)
-        if match is None:
-            continue
-        values = match.groupdict()
-        if template == "undo":
-            return gettext("Undid: %(action)s") % {"action": summary_text(values["summary"])}
-        if template == "trust":
-            return gettext("Approved comment #%(number)s and trusted %(email)s") % values
-        if isinstance(template, dict):
-            template = template[values.pop("verb")]
-        if "count" in values:
-            values["count"] = int(values["count"])
-        return template % values
-    return summary

@@ -18,7 +18,7 @@ from django.core.validators import validate_email, validate_ipv46_address
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_tasks_db import DatabaseBackend
 
 from comments import batches, privacy, tasks, trust
@@ -210,12 +210,14 @@ def comment_set_status(
     moderator saw the parent's excerpt in the queue.
     """
     if status not in Status.values:
-        raise ValidationError(f"Unknown status {status!r}.", code="status")
+        raise ValidationError(
+            gettext("Unknown status %(status)r.") % {"status": status}, code="status"
+        )
     with transaction.atomic():
         content_changed()  # first: see posts.caching
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         if locked.placeholder:
-            raise ValidationError("A stand-in for a missing comment cannot be moderated.")
+            raise ValidationError(gettext("A stand-in for a missing comment cannot be moderated."))
         if locked.status == status:
             return False
         if status == Status.APPROVED:
@@ -233,7 +235,7 @@ def approve_pending_ancestors(comment: Comment, *, actor) -> None:
             ancestor,
             Status.APPROVED,
             actor=actor,
-            reason=f"approved with its reply #{comment.pk}",
+            reason=gettext("approved with its reply #%(number)s") % {"number": comment.pk},
             action=Action.APPROVED,
         )
 
@@ -325,7 +327,8 @@ def comment_restore(*, comment: Comment, actor=None) -> bool:
             comment=comment,
             status=target,
             actor=actor,
-            reason=f"restored from {comment.status}",
+            reason=gettext("restored from %(status)s")
+            % {"status": comment.get_status_display().lower()},
             action=Action.RESTORED,
         )
         if restored:  # shown again: in HTML from today's renderer, not the one it left
@@ -343,9 +346,12 @@ def validate_edited_body(body: str) -> None:
     """An edit obeys a new comment's rule on control characters (PostgreSQL would refuse a
     NUL with a DataError); imported texts may be longer than the form allows."""
     if is_blank(body):
-        raise ValidationError("A comment cannot be empty.", code="required")
+        raise ValidationError(gettext("A comment cannot be empty."), code="required")
     if bad := forbidden_character(body, allow_newlines=True):
-        raise ValidationError(f"A comment cannot contain a control character ({bad}).")
+        raise ValidationError(
+            gettext("A comment cannot contain a control character (%(character)s).")
+            % {"character": bad}
+        )
 
 
 def comment_edit(*, comment: Comment, body: str, actor=None, reason: str = "") -> bool:
@@ -422,7 +428,8 @@ def comments_render(*, batch_size: int = 1000) -> tuple[int, int]:
 def comment_reply_as_team(*, parent: Comment, body: str, user) -> Comment:
     """A moderator's reply from the admin: approves the parent if needed, then publishes.
     One undoable action: undo removes the reply and puts the parent back."""
-    with batches.recording(actor=user, summary=f"Replied to comment #{parent.pk}", comment=parent):
+    summary = gettext("Replied to comment #%(number)s") % {"number": parent.pk}
+    with batches.recording(actor=user, summary=summary, comment=parent):
         if parent.status != Status.APPROVED:
             comment_set_status(comment=parent, status=Status.APPROVED, actor=user)
             parent.refresh_from_db()
@@ -465,7 +472,7 @@ def commenter_erase(*, email: str, actor=None) -> int:
                 action=Action.ERASED,
                 status_before=comment.status,
                 status_after=comment.status,
-                reason="personal data erased on request",
+                reason=gettext("personal data erased on request"),
             )
         Commenter.objects.filter(email=trust.normalized_email(email)).delete()
         Subscription.objects.filter(email__iexact=email).delete()  # comments.following
@@ -529,7 +536,7 @@ def comment_import(
     if not changed:
         return existing, "unchanged"
     if "body" in changed:
-        comment_edit(comment=existing, body=changed.pop("body"), reason="re-import")
+        comment_edit(comment=existing, body=changed.pop("body"), reason=gettext("re-import"))
     if changed:
         Comment.objects.filter(pk=existing.pk).update(**changed)
     existing.refresh_from_db()
@@ -545,20 +552,46 @@ DESK_STATUSES = {
     "spam": Status.SPAM,
     "remove": Status.REMOVED,
 }
-DESK_VERBS = {
-    "approve": "Approved",
-    "unapprove": "Unapproved",
-    "spam": "Marked as spam",
-    "remove": "Removed",
-    "restore": "Restored",
+# What each desk action's record says, written in the site's language (a deployment has
+# one: msblog.settings.LANGUAGE_CODE), so every list and message shows it as stored.
+ONE_COMMENT = {
+    "approve": gettext_lazy("Approved comment #%(number)s by %(name)s"),
+    "unapprove": gettext_lazy("Unapproved comment #%(number)s by %(name)s"),
+    "spam": gettext_lazy("Marked as spam comment #%(number)s by %(name)s"),
+    "remove": gettext_lazy("Removed comment #%(number)s by %(name)s"),
+    "restore": gettext_lazy("Restored comment #%(number)s by %(name)s"),
+}
+MANY_COMMENTS = {
+    "approve": lambda n: ngettext("Approved %(count)d comment", "Approved %(count)d comments", n),
+    "unapprove": lambda n: ngettext(
+        "Unapproved %(count)d comment", "Unapproved %(count)d comments", n
+    ),
+    "spam": lambda n: ngettext(
+        "Marked as spam %(count)d comment", "Marked as spam %(count)d comments", n
+    ),
+    "remove": lambda n: ngettext("Removed %(count)d comment", "Removed %(count)d comments", n),
+    "restore": lambda n: ngettext("Restored %(count)d comment", "Restored %(count)d comments", n),
+}
+DESK_VERBS = ONE_COMMENT.keys()
+BRANCH = {
+    Status.SPAM: lambda n: ngettext(
+        "Marked as spam comment #%(number)s and the %(count)d reply under it",
+        "Marked as spam comment #%(number)s and the %(count)d replies under it",
+        n,
+    ),
+    Status.REMOVED: lambda n: ngettext(
+        "Removed comment #%(number)s and the %(count)d reply under it",
+        "Removed comment #%(number)s and the %(count)d replies under it",
+        n,
+    ),
 }
 
 
-def described(verb: str, comments: list[Comment]) -> str:
+def described(action: str, comments: list[Comment]) -> str:
     if len(comments) == 1:
         comment = comments[0]
-        return f"{verb} comment #{comment.pk} by {comment.author_name}"
-    return f"{verb} {len(comments)} comments"
+        return ONE_COMMENT[action] % {"number": comment.pk, "name": comment.author_name}
+    return MANY_COMMENTS[action](len(comments)) % {"count": len(comments)}
 
 
 def comments_moderate(*, comments, action: str, actor) -> ModerationBatch | None:
@@ -568,9 +601,11 @@ def comments_moderate(*, comments, action: str, actor) -> ModerationBatch | None
     changed.
     """
     if action not in DESK_VERBS:
-        raise ValidationError(f"Unknown moderation action {action!r}.", code="action")
+        raise ValidationError(
+            gettext("Unknown moderation action %(action)r.") % {"action": action}, code="action"
+        )
     targets = [comment for comment in comments if not comment.placeholder]
-    summary = described(DESK_VERBS[action], targets)
+    summary = described(action, targets)
     first = targets[0] if targets else None
     with batches.recording(actor=actor, summary=summary, comment=first) as batch:
         for comment in targets:
@@ -593,13 +628,15 @@ def comments_moderate(*, comments, action: str, actor) -> ModerationBatch | None
 def comment_branch_set_status(*, comment: Comment, status: str, actor) -> ModerationBatch | None:
     """Mark a comment and every reply under it as spam, or remove them: one undoable action."""
     if status not in (Status.SPAM, Status.REMOVED):
-        raise ValidationError("A branch can only be marked as spam or removed.", code="status")
+        raise ValidationError(
+            gettext("A branch can only be marked as spam or removed."), code="status"
+        )
     branch = [c for c in comment.get_descendants(include_self=True) if not c.placeholder]
-    verb = DESK_VERBS["spam" if status == Status.SPAM else "remove"]
-    summary = f"{verb} comment #{comment.pk} and the {len(branch) - 1} replies under it"
+    summary = BRANCH[status](len(branch) - 1) % {"number": comment.pk, "count": len(branch) - 1}
     with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         for member in branch:
-            reason = "" if member.pk == comment.pk else f"in the branch under #{comment.pk}"
+            under = gettext("in the branch under #%(number)s") % {"number": comment.pk}
+            reason = "" if member.pk == comment.pk else under
             comment_set_status(comment=member, status=status, actor=actor, reason=reason)
     return batch if batch.pk else None
 
@@ -608,12 +645,18 @@ def comment_approve_and_trust(*, comment: Comment, actor) -> ModerationBatch:
     """Approve a comment and trust its author: once they confirm their address (a signed
     link is mailed to it), their comments are published without waiting."""
     if comment.placeholder or not comment.author_email:
-        raise ValidationError("This comment has no email address to trust.", code="email")
+        raise ValidationError(gettext("This comment has no email address to trust."), code="email")
     email = trust.normalized_email(comment.author_email)
-    summary = f"Approved comment #{comment.pk} and trusted {email}"
+    summary = gettext("Approved comment #%(number)s and trusted %(email)s") % {
+        "number": comment.pk,
+        "email": email,
+    }
     with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         comment_set_status(
-            comment=comment, status=Status.APPROVED, actor=actor, reason="approved; author trusted"
+            comment=comment,
+            status=Status.APPROVED,
+            actor=actor,
+            reason=gettext("approved; author trusted"),
         )
         commenter, _ = Commenter.objects.get_or_create(email=email)
         Commenter.objects.filter(pk=commenter.pk, trusted_at=None).update(
@@ -622,6 +665,16 @@ def comment_approve_and_trust(*, comment: Comment, actor) -> ModerationBatch:
         if commenter.confirmed_at is None:
             enqueue_on_commit(tasks.offer_email_confirmation, comment.pk)
     return batch
+
+
+BLOCKED = {
+    BlockedSender.Kind.EMAIL: gettext_lazy("Blocked email address %(value)s"),
+    BlockedSender.Kind.IP: gettext_lazy("Blocked IP address %(value)s"),
+}
+NOTHING_TO_BLOCK = {
+    BlockedSender.Kind.EMAIL: gettext_lazy("This comment has no email address to block."),
+    BlockedSender.Kind.IP: gettext_lazy("This comment has no IP address to block."),
+}
 
 
 def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
@@ -634,16 +687,19 @@ def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
         value = normalized_ip(comment.ip_address) if comment.ip_address else ""
         theirs = Q(ip_address=value)
     else:
-        raise ValidationError("Only an email or IP address can be blocked from a comment.")
+        raise ValidationError(gettext("Only an email or IP address can be blocked from a comment."))
     if comment.placeholder or not value:
-        label = BlockedSender.Kind(kind).label.lower()
-        raise ValidationError(f"This comment has no {label} to block.", code="empty")
-    summary = f"Blocked {BlockedSender.Kind(kind).label.lower()} {value}"
+        raise ValidationError(NOTHING_TO_BLOCK[kind], code="empty")
+    summary = BLOCKED[kind] % {"value": value}
     with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         BlockedSender.objects.get_or_create(
             kind=kind,
             value=value,
-            defaults={"created_by": actor, "batch": batch, "note": f"from comment #{comment.pk}"},
+            defaults={
+                "created_by": actor,
+                "batch": batch,
+                "note": gettext("from comment #%(number)s") % {"number": comment.pk},
+            },
         )
         pending = Comment.objects.filter(theirs, status=Status.PENDING, placeholder=False)
         for target in [comment, *pending.exclude(pk=comment.pk)]:
@@ -654,7 +710,7 @@ def sender_block(*, comment: Comment, kind: str, actor) -> ModerationBatch:
 
 def comment_moderator_edit(*, comment: Comment, body: str, actor) -> ModerationBatch | None:
     """A moderator's edit (quick edit or the change page), as one undoable action."""
-    summary = f"Edited comment #{comment.pk}"
+    summary = gettext("Edited comment #%(number)s") % {"number": comment.pk}
     with batches.recording(actor=actor, summary=summary, comment=comment) as batch:
         comment_edit(comment=comment, body=body, actor=actor)
     return batch if batch.pk else None
@@ -671,12 +727,13 @@ def batch_undo(*, batch: ModerationBatch, actor) -> ModerationBatch:
         batch = ModerationBatch.objects.select_for_update().get(pk=batch.pk)
         refuse_undo_if_stale(batch)
         events = list(batch.events.select_related("comment").order_by("-pk"))
-        summary = f"Undid: {batch.summary}"
+        summary = gettext("Undid: %(action)s") % {"action": batch.summary}
         with batches.recording(actor=actor, summary=summary, comment=batch.comment) as undo:
             undo.undo_of = batch
             undo.save(update_fields=["undo_of"])
             for event in events:
-                reverse_event(event, actor=actor, reason=f"undo of action #{batch.pk}")
+                undo_reason = gettext("undo of action #%(number)s") % {"number": batch.pk}
+                reverse_event(event, actor=actor, reason=undo_reason)
             BlockedSender.objects.filter(batch=batch).delete()
             Commenter.objects.filter(trust_batch=batch).update(
                 trusted_at=None, trusted_by=None, trust_batch=None
@@ -686,9 +743,11 @@ def batch_undo(*, batch: ModerationBatch, actor) -> ModerationBatch:
 
 def refuse_undo_if_stale(batch: ModerationBatch) -> None:
     if batch.undo_of_id is not None:
-        raise ValidationError("An undo cannot be undone; take the action again instead.")
+        raise ValidationError(gettext("An undo cannot be undone; take the action again instead."))
     if ModerationBatch.objects.filter(undo_of=batch).exists():
-        raise ValidationError(f"Action #{batch.pk} was already undone.")
+        raise ValidationError(
+            gettext("Action #%(number)s was already undone.") % {"number": batch.pk}
+        )
     left: dict[int, CommentEvent] = {}  # each comment's last event in the batch
     for event in batch.events.select_related("comment").order_by("pk"):
         left[event.comment_id] = event
@@ -700,8 +759,11 @@ def refuse_undo_if_stale(batch: ModerationBatch) -> None:
     ]
     if changed:
         raise ValidationError(
-            f"Nothing was undone: comment {', '.join(changed)} changed after action "
-            f"#{batch.pk}. Moderate it directly instead."
+            gettext(
+                "Nothing was undone: comment %(comments)s changed after action #%(number)s. "
+                "Moderate it directly instead."
+            )
+            % {"comments": ", ".join(changed), "number": batch.pk}
         )
 
 
@@ -758,8 +820,8 @@ def block_value(kind: str, value: str) -> str:
         return trust.normalized_email(value)
     if kind == BlockedSender.Kind.IP:
         if (ip := normalized_ip(value)) is None:
-            raise ValidationError("Enter a valid IPv4 or IPv6 address.", code="invalid")
+            raise ValidationError(gettext("Enter a valid IPv4 or IPv6 address."), code="invalid")
         return ip
     if not value or forbidden_character(value, allow_newlines=False):
-        raise ValidationError("Enter a word or phrase without control characters.")
+        raise ValidationError(gettext("Enter a word or phrase without control characters."))
     return value
