@@ -1,5 +1,7 @@
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,26 @@ def node_tools():
     if shutil.which("node") is None or not (modules / "axe-core").exists():
         tool_missing("Node.js or node_modules/axe-core is missing (make test runs npm ci)")
     return modules
+
+
+def vnu_errors(node_tools: Path, files) -> list[str]:
+    """The Nu HTML Checker's errors on ``files``, as "file:line: message"."""
+    java = shutil.which("java")
+    if java is None:
+        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
+    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    messages = json.loads(result.stdout or "{}").get("messages", [])
+    return [
+        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
 
 
 @pytest.fixture

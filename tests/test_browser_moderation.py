@@ -7,7 +7,6 @@ moderation) and the queue's measurements to test-output/moderation-desk.json.
 
 import json
 import shutil
-import subprocess
 
 import pytest
 from django.contrib.auth.models import Group
@@ -17,7 +16,7 @@ from django.urls import reverse
 from comments import services
 from comments.models import Comment, CommentEvent
 from comments.roles import MODERATORS_GROUP
-from tests.conftest import TEST_OUTPUT, tool_missing
+from tests.conftest import TEST_OUTPUT, vnu_errors
 from tests.factories import make_comment, make_moderation_queue, make_post, make_staff
 from tests.test_accessibility import serious_violations
 
@@ -260,9 +259,6 @@ def test_desk_pages_are_valid_html(node_tools):
     checked in one run."""
     from comments import trust
 
-    java = shutil.which("java")
-    if java is None:
-        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
     moderator = make_staff("molly", first_name="Molly", last_name="Moderator")
     moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     client = Client()
@@ -286,18 +282,6 @@ def test_desk_pages_are_valid_html(node_tools):
     ):
         files.append(folder / f"{name}.html")
         files[-1].write_bytes(response.content)
-    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    result = subprocess.run(
-        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [
-        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = vnu_errors(node_tools, files)
     (TEST_OUTPUT / "vnu-moderation.json").write_text(json.dumps(errors, indent=2))
     assert errors == []

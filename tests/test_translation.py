@@ -2,10 +2,8 @@
 in the emails with LANGUAGE_CODE=es, and English still the default."""
 
 import functools
-import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import polib
@@ -20,7 +18,7 @@ from comments.models import Comment
 from comments.notifications import notify_parent_author
 from comments.privacy import NO_NAME
 from comments.roles import MODERATORS_GROUP
-from tests.conftest import ROOT, TEST_OUTPUT, tool_missing
+from tests.conftest import ROOT, TEST_OUTPUT, vnu_errors
 from tests.factories import local_datetime, make_author, make_comment, make_post, make_staff
 from tests.test_accessibility import serious_violations
 
@@ -276,9 +274,6 @@ def test_spanish_pages_pass_axe_and_the_html_checker(
 ):
     """In Spanish, the pages checked above have no serious or critical axe violation and
     no Nu HTML Checker error (their lang is "es")."""
-    java = shutil.which("java")
-    if java is None:
-        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
     post, _lucia = spanish_posts()
     folder = TEST_OUTPUT / "html-es"
     shutil.rmtree(folder, ignore_errors=True)
@@ -294,15 +289,7 @@ def test_spanish_pages_pass_axe_and_the_html_checker(
         target.write_bytes(client.get(path).content)
         files.append(str(target))
     assert found == {}
-    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    result = subprocess.run(
-        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    messages = json.loads(result.stdout or "{}").get("messages", [])
-    assert [m["message"] for m in messages if m.get("type") == "error"] == []
+    assert vnu_errors(node_tools, files) == []
 
 
 # --- emails -----------------------------------------------------------------------------

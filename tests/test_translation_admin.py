@@ -7,7 +7,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from django.utils import translation
 
 from comments import services
 from comments.models import Comment, CommentEvent
-from tests.conftest import TEST_OUTPUT, tool_missing
+from tests.conftest import TEST_OUTPUT, vnu_errors
 from tests.factories import (
     make_author,
     make_comment,
@@ -329,9 +328,6 @@ def test_spanish_desk_pages_pass_axe_at_375(spanish, new_page, live_server, node
 @pytest.mark.django_db
 def test_spanish_desk_pages_are_valid_html(spanish, moderator_client, node_tools):
     """Every desk page in Spanish is valid HTML to the Nu checker, in one run."""
-    java = shutil.which("java")
-    if java is None:
-        tool_missing("Java is not installed (the Nu HTML Checker needs it)")
     folder = TEST_OUTPUT / "html-moderation-es"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -341,19 +337,7 @@ def test_spanish_desk_pages_are_valid_html(spanish, moderator_client, node_tools
         assert response.status_code == 200, path
         files.append(folder / f"{name}.html")
         files[-1].write_bytes(response.content)
-    jar = node_tools / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    result = subprocess.run(
-        [java, "-jar", str(jar), "--errors-only", "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    messages = json.loads(result.stdout or "{}").get("messages", [])
-    errors = [
-        f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = vnu_errors(node_tools, files)
     assert errors == []
 
 
