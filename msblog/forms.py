@@ -3,8 +3,8 @@ in Python.
 
 Each field of a form renders a widget template and a label template through the template
 engine, which costs about 0.15 ms a field: 1.2 ms for the comment form on every post
-page. This renderer draws those few templates (inputs, textareas, labels, and their
-attributes) with the same markup, byte for byte, and leaves every other template (the
+page. This renderer draws those few templates (inputs, textareas, selects, labels, and
+their attributes) with the same markup, byte for byte, and leaves every other template (the
 admin's widgets, error lists, whole-form layouts) to Django. Values are escaped as the
 template engine escapes them (``conditional_escape``), so what was safe stays safe.
 """
@@ -55,6 +55,26 @@ def textarea_html(context) -> str:
     return f'<textarea name="{name}"{attrs_html(widget["attrs"])}>\n{value}</textarea>'
 
 
+def option_html(option) -> str:
+    value, label = formatted_html(option["value"]), value_html(option["label"])
+    return f'<option value="{value}"{attrs_html(option["attrs"])}>{label}</option>'
+
+
+def select_html(context) -> str:
+    """django/forms/widgets/select.html, with its options (select_option.html)."""
+    widget = context["widget"]
+    parts = [f'<select name="{value_html(widget["name"])}"{attrs_html(widget["attrs"])}>']
+    for group_name, group_choices, _ in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{value_html(group_name)}">')
+        # Each option's template ends in a newline, which the include keeps.
+        parts += [f"\n  {option_html(option)}\n" for option in group_choices]
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
 def label_html(context) -> str:
     label = value_html(context["label"])
     if not context["use_tag"]:
@@ -69,6 +89,7 @@ DRAWN_IN_PYTHON = {
         for name in ("input", "text", "email", "url", "number", "password", "hidden", "checkbox")
     },
     "django/forms/widgets/textarea.html": textarea_html,
+    "django/forms/widgets/select.html": select_html,
     "django/forms/label.html": label_html,
 }
 

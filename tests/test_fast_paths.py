@@ -6,6 +6,7 @@ import datetime
 import pytest
 from csp.constants import HEADER
 from csp.utils import build_policy
+from django import forms
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
@@ -104,7 +105,13 @@ def test_the_form_renderer_draws_what_djangos_templates_draw():
     forms = [
         CommentForm(post=post, initial={"body": '<blockquote>a "quote" & more</blockquote>'}),
         CommentForm(
-            {"body": "<b>x</b>", "author_email": "bad", "notify_replies": "on", "ts": "x"},
+            {
+                "body": "<b>x</b>",
+                "author_email": "bad",
+                "notify_replies": "on",
+                "ts": "x",
+                "follow": "daily",
+            },
             post=post,
         ),
     ]
@@ -164,3 +171,13 @@ def test_page_reads_are_prepared_statements_on_postgresql(client, settings, prep
     assert any("posts_contentversion" in sql for sql in statements) == prepared
     assert any('FROM "comments_comment"' in sql for sql in statements) == prepared
     assert not any("django_session" in sql or "auth_user" in sql for sql in statements)
+
+
+def test_the_form_renderer_draws_grouped_and_multiple_selects_as_django_does():
+    """Option groups, several selected options and escaped labels, as Django's templates."""
+    choices = [("Trials", [("a&b", "A <&> B"), ("c", "C")]), ("d", 'D "quoted"')]
+    for widget in (forms.Select(choices=choices), forms.SelectMultiple(choices=choices)):
+        value = ["a&b", "d"] if widget.allow_multiple_selected else "c"
+        ours = widget.render("pick", value, attrs={"id": "id_pick"}, renderer=FormRenderer())
+        djangos = widget.render("pick", value, attrs={"id": "id_pick"}, renderer=DjangoTemplates())
+        assert ours == djangos
