@@ -116,9 +116,35 @@ class PreparedQuery:
         if missing:
             raise TypeError(f"parameters {sorted(missing)} do not reach the SQL as parameters")
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        compiled = Compiled(sql, slots, compiler, compiler.get_converters(fields))
+        converters = faster_converters(compiler.get_converters(fields), connection)
+        compiled = Compiled(sql, slots, compiler, converters)
         self.compiled[connection] = compiled
         return compiled
+
+
+def faster_converters(converters: dict, connection) -> dict:
+    """The converters, with SQLite's datetime one swapped for a faster one giving the same
+    values: Django parses each timestamp with a regular expression (~5 µs), which for a
+    thread of 1,000 comments was a sixth of the page."""
+    if connection.vendor != "sqlite":
+        return converters
+    slow = connection.ops.convert_datetimefield_value
+    return {
+        index: ([sqlite_datetime if c == slow else c for c in functions], expression)
+        for index, (functions, expression) in converters.items()
+    }
+
+
+def sqlite_datetime(value, expression, connection):
+    """Django's SQLite datetime converter, for the values Django stores there (ISO 8601
+    text, naive in the connection's time zone)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.fromisoformat(value)
+    if settings.USE_TZ and value.tzinfo is None:
+        value = value.replace(tzinfo=connection.timezone)
+    return value
 
 
 def prepare_on_server(cursor) -> None:

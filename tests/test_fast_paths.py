@@ -47,6 +47,32 @@ def test_a_prepared_query_returns_what_its_queryset_returns():
     assert comments.rows(pk=make_comment(make_post()).pk) == [(False,)]
 
 
+def test_prepared_timestamps_are_the_orms_to_the_microsecond():
+    """Whole seconds, microseconds and no time at all (SQLite's text timestamps are read by
+    a faster converter) come back as the ORM gives them, aware and equal."""
+    post = make_post()
+    moments = [
+        timezone.now().replace(microsecond=0),
+        timezone.now().replace(microsecond=123456),
+        timezone.now() - datetime.timedelta(days=400, microseconds=1),
+    ]
+    for moment in moments:
+        comment = make_comment(post)
+        Comment.objects.filter(pk=comment.pk).update(created_at=moment, edited_at=None)
+    Comment.objects.filter(pk=comment.pk).update(edited_at=moments[1])
+
+    def build(pk):
+        return (
+            Comment.objects.filter(pk__gte=pk).order_by("pk").values_list("created_at", "edited_at")
+        )
+
+    query = PreparedQuery(Comment, build, pk=int)
+    rows = query.rows(pk=0)
+    assert rows == list(build(0))
+    assert [row[0] for row in rows] == moments
+    assert all(row[0].utcoffset() == datetime.timedelta(0) for row in rows)
+
+
 def test_a_prepared_query_compiles_once_per_connection():
     """The SQL is built on the first call; later calls only run it."""
     built = []
