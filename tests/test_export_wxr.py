@@ -120,6 +120,19 @@ FORMATTED_COMMENTS = (
 )
 
 
+def exported_comment_meta(path, key: str) -> dict:
+    """Each exported comment's content, and its meta ``key`` (None without one)."""
+    channel = etree.parse(str(path)).getroot().find("channel")
+    found = {}
+    for c in channel.iter(f"{WP}comment"):
+        metas = {
+            m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
+            for m in c.iter(f"{WP}commentmeta")
+        }
+        found[c.findtext(f"{WP}comment_content")] = metas.get(key)
+    return found
+
+
 def pages(staff) -> dict[str, str]:
     """Every page a reader (and the staff member, for drafts) can open, normalised."""
     anonymous, editor = Client(), Client()
@@ -256,14 +269,7 @@ def test_formatted_comments_are_exported_as_wordpress_html(tmp_path):
     post = make_post(slug="formatted")
     for body in FORMATTED_COMMENTS:
         make_comment(post, body=body)
-    channel = etree.parse(str(export(tmp_path))).getroot().find("channel")
-    exported = {}
-    for c in channel.iter(f"{WP}comment"):
-        metas = {
-            m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
-            for m in c.iter(f"{WP}commentmeta")
-        }
-        exported[c.findtext(f"{WP}comment_content")] = metas.get("_msblog_body")
+    exported = exported_comment_meta(export(tmp_path), "_msblog_body")
     quoted, _typed, paragraph = FORMATTED_COMMENTS
     assert exported == {
         quoted: None,
@@ -351,14 +357,7 @@ def test_spam_and_removed_comments_say_what_they_were_before(tmp_path):
     was_pending = make_comment(post, body="Was pending", status="pending")
     comment_set_status(comment=was_approved, status="spam")
     comment_set_status(comment=was_pending, status="removed")
-    channel = etree.parse(str(export(tmp_path))).getroot().find("channel")
-    before = {}
-    for c in channel.iter(f"{WP}comment"):
-        metas = {
-            m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
-            for m in c.iter(f"{WP}commentmeta")
-        }
-        before[c.findtext(f"{WP}comment_content")] = metas.get("_wp_trash_meta_status")
+    before = exported_comment_meta(export(tmp_path), "_wp_trash_meta_status")
     assert before == {"Was approved": "1", "Was pending": "0"}
     empty_the_database()
     call_command("import_wxr", str(tmp_path / "export.xml"), stdout=io.StringIO())
