@@ -360,7 +360,7 @@ def profile_cold(post) -> str:
         client.get(url)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
     return out.getvalue()
 
 
